@@ -1,0 +1,146 @@
+/*
+ * broker.c: publishing, fan-out and replay: the core both fronts call.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "broker.h"
+#include "log.h"
+#include "subscriber.h"
+#include "topic.h"
+
+#define EXPIRE_EVERY_MS	10000
+
+struct broker broker;
+static struct loop_timer expire_timer;
+
+static void
+expire_topic(struct topic *t, void *arg)
+{
+	broker.store->expire(t->hist, *(int64_t *)arg);
+}
+
+static void
+expire_all(struct loop_timer *t)
+{
+	int64_t now = loop_wallclock();
+
+	topic_foreach(expire_topic, &now);
+	loop_timer_set(t, EXPIRE_EVERY_MS);
+}
+
+int
+broker_init(const struct broker_config *cfg)
+{
+	broker.cfg = *cfg;
+	broker.store = &store_mem_ops;
+	broker.started = loop_wallclock();
+	expire_timer.cb = expire_all;
+	if (cfg->history.max_age_ms > 0)
+		loop_timer_set(&expire_timer, EXPIRE_EVERY_MS);
+	return 0;
+}
+
+void
+broker_shutdown(void)
+{
+	loop_timer_stop(&expire_timer);
+	topic_free_all();
+}
+
+int
+broker_publish(struct topic *t, const char *type, const char *data,
+    size_t len, struct event **evp, unsigned *nsubs)
+{
+	struct event	*ev;
+	struct sublink	*l, *next;
+	unsigned	 n = 0;
+	int		 err;
+
+	if ((ev = event_new(t->name, type, data, len, &err)) == NULL)
+		return err;
+	if (broker.store->append(t->hist, ev) == -1) {
+		event_unref(ev);
+		return SSE_ENOMEM;
+	}
+	broker.stats.events_published++;
+	t->published++;
+	for (l = t->links; l != NULL; l = next) {
+		next = l->next;
+		sub_deliver(l->sub, ev);
+		n++;
+	}
+	*evp = ev;
+	*nsubs = n;
+	return 0;
+}
+
+size_t
+broker_replay(struct sub *s, const struct evid *after)
+{
+	size_t		 pos[s->nlinks ? s->nlinks : 1], n = 0;
+	struct event	*oldest = NULL;
+	int64_t		 now = loop_wallclock();
+	unsigned	 i;
+	int		 incomplete = 0;
+
+	for (i = 0; i < s->nlinks; i++) {
+		struct history	*h = s->links[i].topic->hist;
+		struct evid	 ev;
+
+		broker.store->expire(h, now);
+		pos[i] = broker.store->find_after(h, after);
+		ev = broker.store->evicted(h);
+		if (evid_cmp(&ev, after) > 0) {
+			incomplete = 1;
+			if (broker.store->count(h) > 0) {
+				struct event *o = broker.store->at(h, 0);
+
+				if (oldest == NULL ||
+				    evid_cmp(&o->id, &oldest->id) < 0)
+					oldest = o;
+			}
+		}
+	}
+	broker.stats.replays++;
+	if (incomplete) {
+		struct frame *f;
+
+		broker.stats.replays_incomplete++;
+		f = sub_error_frame("REPLAY_INCOMPLETE",
+		    "some events after the requested id are no longer retained",
+		    "oldest_id", oldest != NULL ? oldest->idstr : "");
+		if (f != NULL) {
+			sub_queue(s, f, 0);
+			frame_unref(f);
+		}
+	}
+	/* Merge the topics' retained events in id order. */
+	for (;;) {
+		struct event	*best = NULL;
+		unsigned	 bi = 0;
+
+		for (i = 0; i < s->nlinks; i++) {
+			struct history *h = s->links[i].topic->hist;
+			struct event *e;
+
+			if (pos[i] >= broker.store->count(h))
+				continue;
+			e = broker.store->at(h, pos[i]);
+			if (best == NULL || evid_cmp(&e->id, &best->id) < 0) {
+				best = e;
+				bi = i;
+			}
+		}
+		if (best == NULL)
+			break;
+		pos[bi]++;
+		if (sub_queue(s, best->frame, 1) == -1)
+			break;
+		memcpy(s->last_id, best->idstr, sizeof(s->last_id));
+		n++;
+	}
+	return n;
+}

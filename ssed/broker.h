@@ -1,0 +1,70 @@
+/*
+ * broker.h: the broker core: configuration in force, counters, and the
+ * operations both fronts (HTTP and the control socket) call.  Nothing
+ * here knows about HTTP or msgpack.
+ */
+#ifndef SSED_BROKER_H
+#define SSED_BROKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+#include "history.h"
+
+struct sub;
+struct topic;
+
+struct broker_config {
+	struct history_limits	 history;
+	int			 heartbeat_ms;
+	int			 retry_ms;
+	size_t			 max_event_size;
+	size_t			 queue_bytes;	/* per-subscriber bound */
+	size_t			 queue_events;
+	int			 write_timeout_ms;
+};
+
+struct broker_stats {
+	uint64_t	events_published;
+	uint64_t	events_delivered;
+	uint64_t	bytes_sent;
+	uint64_t	connections_total;
+	uint64_t	kicks;
+	uint64_t	replays;
+	uint64_t	replays_incomplete;
+	uint64_t	closed_slow;
+	uint64_t	closed_timeout;
+	uint64_t	closed_hangup;
+	uint64_t	queue_high_water;
+};
+
+struct broker {
+	struct broker_config	 cfg;
+	struct broker_stats	 stats;
+	const struct history_ops *store;
+	int64_t			 started;	/* wall clock ms */
+	unsigned		 nsubs;
+};
+
+extern struct broker broker;
+
+int	 broker_init(const struct broker_config *);
+void	 broker_shutdown(void);
+
+/*
+ * Publish data on topic t.  On success returns 0, with *evp holding a
+ * reference the caller drops (event_unref) and *nsubs the number of
+ * subscribers it went to.  SSE_EBADFIELD for a bad type, SSE_ENOMEM.
+ */
+int	 broker_publish(struct topic *t, const char *type, const char *data,
+	    size_t len, struct event **evp, unsigned *nsubs);
+
+/*
+ * Queue for s every event retained by its topics after `after`, in id
+ * order, preceded by a REPLAY_INCOMPLETE error event when some were
+ * already evicted.  Returns the number of events queued.
+ */
+size_t	 broker_replay(struct sub *s, const struct evid *after);
+
+#endif

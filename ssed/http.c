@@ -1,0 +1,383 @@
+/*
+ * http.c: libmicrohttpd daemons (one per --listen address) driven from
+ * the daemon's own epoll loop, request routing and JSON answers.
+ *
+ * MHD runs in external-epoll mode: its epoll fd sits in our loop and
+ * MHD_run() is called after each round, so every callback runs on the one
+ * loop thread and the core needs no locks.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#define SSED_HTTP_INTERNAL
+#include "http.h"
+#include "log.h"
+#include "loop.h"
+
+#define MAX_DAEMONS	16
+
+struct httpd {
+	struct MHD_Daemon	*mhd;
+	struct loop_io		 io;
+	struct loop_timer	 timer;
+	int			 run_queued;
+	char			 name[80];
+};
+
+static struct httpd	daemons[MAX_DAEMONS];
+static size_t		ndaemons;
+
+static void	httpd_run(void *);
+
+static void
+httpd_schedule(struct httpd *d)
+{
+	if (!d->run_queued && loop_defer(httpd_run, d) == 0)
+		d->run_queued = 1;
+}
+
+static void
+httpd_io(struct loop_io *io, uint32_t events)
+{
+	(void)events;
+	httpd_schedule(io->arg);
+}
+
+static void
+httpd_timer(struct loop_timer *t)
+{
+	httpd_schedule(t->arg);
+}
+
+static void
+httpd_run(void *arg)
+{
+	struct httpd		*d = arg;
+	MHD_UNSIGNED_LONG_LONG	 to;
+
+	d->run_queued = 0;
+	if (d->mhd == NULL)
+		return;
+	MHD_run(d->mhd);
+	if (MHD_get_timeout(d->mhd, &to) == MHD_YES)
+		loop_timer_set(&d->timer, (int64_t)to);
+	else
+		loop_timer_stop(&d->timer);
+}
+
+/*
+ * In external-poll mode MHD learns of a resumed connection only from the
+ * next MHD_run(): the caller of MHD_resume_connection() must ask for one.
+ */
+void
+http_wakeup(void)
+{
+	size_t i;
+
+	for (i = 0; i < ndaemons; i++)
+		httpd_schedule(&daemons[i]);
+}
+
+enum MHD_Result
+http_json(struct MHD_Connection *c, unsigned status, const char *body)
+{
+	struct MHD_Response	*r;
+	enum MHD_Result		 ret;
+
+	r = MHD_create_response_from_buffer(strlen(body), (void *)body,
+	    MHD_RESPMEM_MUST_COPY);
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, "Content-Type", "application/json");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result
+http_error_allow(struct MHD_Connection *c, unsigned status, const char *code,
+    const char *message, const char *allow)
+{
+	struct MHD_Response	*r;
+	enum MHD_Result		 ret;
+	json_t			*o;
+	char			*s;
+
+	o = json_pack("{s:s, s:s, s:s}", "status", "error", "code", code,
+	    "message", message);
+	if (o == NULL || (s = json_dumps(o, JSON_COMPACT)) == NULL) {
+		json_decref(o);
+		return MHD_NO;
+	}
+	json_decref(o);
+	r = MHD_create_response_from_buffer(strlen(s), s, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(s);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", "application/json");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	if (allow != NULL)
+		MHD_add_response_header(r, "Allow", allow);
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+enum MHD_Result
+http_error(struct MHD_Connection *c, unsigned status, const char *code,
+    const char *message)
+{
+	return http_error_allow(c, status, code, message, NULL);
+}
+
+void
+http_remote(struct MHD_Connection *c, char *buf, size_t len)
+{
+	const union MHD_ConnectionInfo *ci;
+	char		 host[NI_MAXHOST], port[NI_MAXSERV];
+	socklen_t	 slen;
+
+	snprintf(buf, len, "?");
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || ci->client_addr == NULL)
+		return;
+	slen = ci->client_addr->sa_family == AF_INET6 ?
+	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	if (getnameinfo(ci->client_addr, slen, host, sizeof(host), port,
+	    sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		return;
+	if (ci->client_addr->sa_family == AF_INET6)
+		snprintf(buf, len, "[%s]:%s", host, port);
+	else
+		snprintf(buf, len, "%s:%s", host, port);
+}
+
+static enum MHD_Result
+healthz(struct MHD_Connection *c)
+{
+	static const char	 ok[] = "ok\n";
+	struct MHD_Response	*r;
+	enum MHD_Result		 ret;
+
+	r = MHD_create_response_from_buffer(sizeof(ok) - 1, (void *)ok,
+	    MHD_RESPMEM_PERSISTENT);
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, "Content-Type", "text/plain");
+	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* Route a request; the path and method tables of CONTRACT section 2. */
+static enum MHD_Result
+access_cb(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *upload_size, void **con_cls)
+{
+	static const char updates[] = "/sse/updates/";
+	static const char notify[] = "/sse/notify/";
+	int get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
+	    strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+
+	(void)cls;
+	if (strncmp(url, notify, sizeof(notify) - 1) == 0) {
+		if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
+			return http_error_allow(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+			    "METHOD_NOT_ALLOWED", "use POST to publish",
+			    "POST, OPTIONS");
+		return http_publish(c, url + sizeof(notify) - 1, upload,
+		    upload_size, con_cls);
+	}
+	if (*con_cls == NULL && *upload_size > 0) {
+		/* A body where none belongs: drop it, answer at the end. */
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (strncmp(url, updates, sizeof(updates) - 1) == 0) {
+		if (!get)
+			return http_error_allow(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+			    "METHOD_NOT_ALLOWED", "use GET to subscribe",
+			    "GET, OPTIONS");
+		return http_stream(c, version, url + sizeof(updates) - 1,
+		    con_cls);
+	}
+	if (strcmp(url, "/healthz") == 0) {
+		if (!get)
+			return http_error_allow(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+			    "METHOD_NOT_ALLOWED", "use GET", "GET");
+		return healthz(c);
+	}
+	return http_error(c, MHD_HTTP_NOT_FOUND, "NOT_FOUND",
+	    "no such endpoint (see ssed(8))");
+}
+
+static void
+completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (*con_cls != NULL)
+		http_req_done(*con_cls);
+	*con_cls = NULL;
+}
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	log_debug("libmicrohttpd: %s", msg);
+}
+
+/* "host:port", "[v6]:port" or ":port" to an address. */
+static int
+parse_listen(const char *spec, struct sockaddr_storage *ss)
+{
+	struct addrinfo	 hints = { .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV,
+			    .ai_socktype = SOCK_STREAM }, *res = NULL;
+	char		 host[256];
+	const char	*port, *h = host;
+	size_t		 hlen;
+	int		 rc = -1;
+
+	if (spec[0] == '[') {
+		const char *end = strchr(spec, ']');
+
+		if (end == NULL || end[1] != ':')
+			goto out;
+		hlen = (size_t)(end - spec - 1);
+		port = end + 2;
+		if (hlen >= sizeof(host))
+			goto out;
+		memcpy(host, spec + 1, hlen);
+	} else {
+		if ((port = strrchr(spec, ':')) == NULL)
+			goto out;
+		hlen = (size_t)(port - spec);
+		port++;
+		if (hlen >= sizeof(host))
+			goto out;
+		memcpy(host, spec, hlen);
+	}
+	host[hlen] = '\0';
+	if (hlen == 0)
+		h = "0.0.0.0";
+	if (*port == '\0' || getaddrinfo(h, port, &hints, &res) != 0)
+		goto out;
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	rc = 0;
+out:
+	if (res != NULL)
+		freeaddrinfo(res);
+	return rc;
+}
+
+int
+http_start(const struct http_config *cfg)
+{
+	size_t i;
+
+	if (cfg->nlisten > MAX_DAEMONS) {
+		log_err("too many --listen addresses (at most %d)", MAX_DAEMONS);
+		return -1;
+	}
+	for (i = 0; i < cfg->nlisten; i++) {
+		struct httpd		*d = &daemons[i];
+		struct sockaddr_storage	 ss = { 0 };
+		const union MHD_DaemonInfo *di;
+		unsigned		 flags = MHD_USE_EPOLL |
+		    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+		char			 host[NI_MAXHOST];
+
+		if (parse_listen(cfg->listen[i], &ss) == -1) {
+			log_err("--listen %s: not an address:port (e.g. "
+			    "127.0.0.1:8002 or [::1]:8002)", cfg->listen[i]);
+			return -1;
+		}
+		if (ss.ss_family == AF_INET6)
+			flags |= MHD_USE_IPv6;
+		d->mhd = MHD_start_daemon(flags, 0, NULL, NULL,
+		    access_cb, NULL,
+		    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->conn_memory,
+		    MHD_OPTION_CONNECTION_LIMIT, cfg->max_conns,
+		    MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout,
+		    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, NULL,
+		    MHD_OPTION_END);
+		if (d->mhd == NULL) {
+			log_err("cannot listen on %s: %s", cfg->listen[i],
+			    strerror(errno ? errno : EADDRINUSE));
+			return -1;
+		}
+		ndaemons = i + 1;
+		di = MHD_get_daemon_info(d->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+		if (di == NULL || loop_add(&d->io, di->epoll_fd, EPOLLIN,
+		    httpd_io, d) == -1) {
+			log_err("%s: cannot watch libmicrohttpd's epoll fd",
+			    __func__);
+			return -1;
+		}
+		d->timer.cb = httpd_timer;
+		d->timer.arg = d;
+		di = MHD_get_daemon_info(d->mhd, MHD_DAEMON_INFO_BIND_PORT);
+		getnameinfo((struct sockaddr *)&ss, sizeof(ss), host,
+		    sizeof(host), NULL, 0, NI_NUMERICHOST);
+		snprintf(d->name, sizeof(d->name), ss.ss_family == AF_INET6 ?
+		    "[%s]:%u" : "%s:%u", host, di != NULL ? di->port : 0);
+		log_info("listening on http://%s", d->name);
+		httpd_schedule(d);
+	}
+	return 0;
+}
+
+void
+http_quiesce(void)
+{
+	size_t i;
+
+	for (i = 0; i < ndaemons; i++) {
+		MHD_socket s;
+
+		if (daemons[i].mhd == NULL)
+			continue;
+		s = MHD_quiesce_daemon(daemons[i].mhd);
+		if (s != MHD_INVALID_SOCKET)
+			close(s);
+	}
+}
+
+void
+http_stop(void)
+{
+	size_t i;
+
+	for (i = 0; i < ndaemons; i++) {
+		struct httpd *d = &daemons[i];
+
+		if (d->mhd == NULL)
+			continue;
+		loop_del(&d->io);
+		loop_timer_stop(&d->timer);
+		MHD_stop_daemon(d->mhd);
+		d->mhd = NULL;
+	}
+	ndaemons = 0;
+}

@@ -1,0 +1,147 @@
+/*
+ * http_publish.c: POST /sse/notify/{topic}.  The whole body becomes the
+ * event's data; the answer is sent after the fan-out, with the new id.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#define SSED_HTTP_INTERNAL
+#include "broker.h"
+#include "http.h"
+#include "log.h"
+#include "topic.h"
+
+struct publish_req {
+	struct http_req	 base;
+	char		 topic[TOPIC_NAME_MAX + 1];
+	char		*body;
+	size_t		 len, cap;
+	int		 too_big;
+};
+
+static enum MHD_Result
+too_big(struct MHD_Connection *c)
+{
+	char msg[128];
+
+	snprintf(msg, sizeof(msg), "event larger than %zu bytes "
+	    "(--max-event-size)", broker.cfg.max_event_size);
+	return http_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "EVENT_TOO_LARGE", msg);
+}
+
+static int
+append(struct publish_req *r, const char *data, size_t n)
+{
+	if (r->len + n > broker.cfg.max_event_size) {
+		r->too_big = 1;
+		free(r->body);
+		r->body = NULL;
+		r->len = r->cap = 0;
+		return 0;
+	}
+	if (r->len + n > r->cap) {
+		size_t	 ncap = r->cap ? r->cap : 1024;
+		char	*nb;
+
+		while (ncap < r->len + n)
+			ncap *= 2;
+		if (ncap > broker.cfg.max_event_size)
+			ncap = broker.cfg.max_event_size;
+		if ((nb = realloc(r->body, ncap)) == NULL)
+			return -1;
+		r->body = nb;
+		r->cap = ncap;
+	}
+	memcpy(r->body + r->len, data, n);
+	r->len += n;
+	return 0;
+}
+
+static enum MHD_Result
+publish(struct MHD_Connection *c, struct publish_req *r)
+{
+	struct topic	*t;
+	struct event	*ev;
+	const char	*type;
+	unsigned	 nsubs;
+	json_t		*o;
+	char		*js;
+	int		 err;
+	enum MHD_Result	 ret;
+
+	if (r->too_big)
+		return too_big(c);
+	type = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "event");
+	if (type != NULL && !sse_field_is_valid(type, strlen(type)))
+		return http_error(c, MHD_HTTP_BAD_REQUEST, "INVALID_PARAMETER",
+		    "event type may not contain CR, LF or NUL");
+	if ((t = topic_get(r->topic, strlen(r->topic))) == NULL)
+		return http_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "INTERNAL", "out of memory");
+	err = broker_publish(t, type, r->body != NULL ? r->body : "", r->len,
+	    &ev, &nsubs);
+	if (err != 0)
+		return http_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "INTERNAL", sse_strerror(err));
+	o = json_pack("{s:s, s:s, s:s, s:I}", "status", "success",
+	    "message", "Notification sent to clients", "id", ev->idstr,
+	    "subscribers", (json_int_t)nsubs);
+	event_unref(ev);
+	if (o == NULL || (js = json_dumps(o, JSON_COMPACT)) == NULL) {
+		json_decref(o);
+		return MHD_NO;
+	}
+	json_decref(o);
+	ret = http_json(c, MHD_HTTP_OK, js);
+	free(js);
+	return ret;
+}
+
+enum MHD_Result
+http_publish(struct MHD_Connection *c, const char *name, const char *upload,
+    size_t *upload_size, void **con_cls)
+{
+	struct publish_req	*r = *con_cls;
+	const char		*cl;
+
+	if (r == NULL) {
+		size_t len = strlen(name);
+
+		if (!topic_name_is_valid(name, len))
+			return http_error(c, MHD_HTTP_BAD_REQUEST,
+			    "INVALID_TOPIC", "topic names are 1-200 bytes of "
+			    "A-Z a-z 0-9 . _ ~ : @ -");
+		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl != NULL && strtoull(cl, NULL, 10) >
+		    broker.cfg.max_event_size)
+			return too_big(c);
+		if ((r = calloc(1, sizeof(*r))) == NULL)
+			return MHD_NO;
+		r->base.kind = REQ_PUBLISH;
+		memcpy(r->topic, name, len + 1);
+		*con_cls = r;
+		return MHD_YES;
+	}
+	if (*upload_size > 0) {
+		if (!r->too_big && append(r, upload, *upload_size) == -1)
+			return MHD_NO;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	return publish(c, r);
+}
+
+void
+http_publish_done(struct http_req *base)
+{
+	struct publish_req *r = (struct publish_req *)base;
+
+	free(r->body);
+	free(r);
+}

@@ -1,0 +1,19 @@
+/*
+ * log.h: the daemon's log, one line per record on stderr.
+ * Plain text by default; --log-format=json gives one JSON object a line.
+ */
+#ifndef SSED_LOG_H
+#define SSED_LOG_H
+
+enum log_level { LOG_LVL_DEBUG, LOG_LVL_INFO, LOG_LVL_WARN, LOG_LVL_ERR };
+
+void	log_init(int json, int verbose);
+void	log_msg(enum log_level, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+#define log_debug(...)	log_msg(LOG_LVL_DEBUG, __VA_ARGS__)
+#define log_info(...)	log_msg(LOG_LVL_INFO, __VA_ARGS__)
+#define log_warn(...)	log_msg(LOG_LVL_WARN, __VA_ARGS__)
+#define log_err(...)	log_msg(LOG_LVL_ERR, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,501 @@
+/*
+ * subscriber.c: writing events to streams we own, bounded queues, and the
+ * close paths (kick, hang-up, slow reader, write timeout, shutdown).
+ *
+ * Fan-out calls sub_deliver() once per subscriber per event: when nothing
+ * is queued that is one send() of the shared frame and nothing else.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <jansson.h>
+
+#include "broker.h"
+#include "log.h"
+#include "subscriber.h"
+
+#define FLUSH_IOV	64
+
+static struct sub	*subs;		/* every subscriber not yet freed */
+static struct sub	*stalled;	/* subscribers with queued output */
+static uint64_t		 next_id = 1;
+static struct loop_timer heartbeat_timer, stall_timer;
+static struct frame	*ping_frame;
+
+static void	sub_io(struct loop_io *, uint32_t);
+static void	sub_finish(struct sub *, int clean, const char *reason);
+
+struct sub *
+sub_new(enum sub_kind kind, const struct sub_ops *ops, void *front)
+{
+	struct sub *s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	s->id = next_id++;
+	s->kind = kind;
+	s->ops = ops;
+	s->front = front;
+	s->io.fd = -1;
+	s->connected_at = loop_wallclock();
+	s->connected_mono = loop_now();
+	s->next = subs;
+	if (subs != NULL)
+		subs->prev = s;
+	subs = s;
+	broker.nsubs++;
+	broker.stats.connections_total++;
+	return s;
+}
+
+int
+sub_follow(struct sub *s, struct topic **topics, unsigned n)
+{
+	unsigned i;
+
+	if ((s->links = calloc(n, sizeof(*s->links))) == NULL)
+		return -1;
+	s->nlinks = n;
+	for (i = 0; i < n; i++) {
+		s->links[i].sub = s;
+		topic_link(topics[i], &s->links[i]);
+	}
+	return 0;
+}
+
+static void
+sub_unfollow(struct sub *s)
+{
+	unsigned i;
+
+	for (i = 0; i < s->nlinks; i++)
+		topic_unlink(&s->links[i]);
+}
+
+int
+sub_is_active(const struct sub *s)
+{
+	return s->state == SUB_STARTING || s->state == SUB_LIVE;
+}
+
+struct sub *
+sub_first(void)
+{
+	return subs;
+}
+
+struct sub *
+sub_find(uint64_t id)
+{
+	struct sub *s;
+
+	for (s = subs; s != NULL; s = s->next)
+		if (s->id == id)
+			return s;
+	return NULL;
+}
+
+static void
+stall_begin(struct sub *s)
+{
+	if (s->stalled)
+		return;
+	s->stalled = 1;
+	s->stalled_since = loop_now();
+	s->sprev = NULL;
+	s->snext = stalled;
+	if (stalled != NULL)
+		stalled->sprev = s;
+	stalled = s;
+	if (s->owned)
+		loop_mod(&s->io, EPOLLRDHUP | EPOLLOUT);
+	if (stall_timer.when == 0)
+		loop_timer_set(&stall_timer, 1000);
+}
+
+static void
+stall_end(struct sub *s)
+{
+	if (!s->stalled)
+		return;
+	s->stalled = 0;
+	if (s->sprev != NULL)
+		s->sprev->snext = s->snext;
+	else
+		stalled = s->snext;
+	if (s->snext != NULL)
+		s->snext->sprev = s->sprev;
+	s->sprev = s->snext = NULL;
+	if (s->owned && s->io.fd != -1)
+		loop_mod(&s->io, EPOLLRDHUP);
+}
+
+static int
+q_push(struct sub *s, struct frame *f, size_t off)
+{
+	size_t len;
+
+	if (s->qlen == s->qcap) {
+		unsigned	 ncap = s->qcap ? s->qcap * 2 : 4, i;
+		struct qent	*nq;
+
+		if ((nq = calloc(ncap, sizeof(*nq))) == NULL)
+			return -1;
+		for (i = 0; i < s->qlen; i++)
+			nq[i] = s->q[(s->qhead + i) % s->qcap];
+		free(s->q);
+		s->q = nq;
+		s->qcap = ncap;
+		s->qhead = 0;
+	}
+	s->q[(s->qhead + s->qlen) % s->qcap] = (struct qent){ frame_ref(f), off };
+	s->qlen++;
+	frame_bytes(f, s->chunked, &len);
+	s->qbytes += len - off;
+	if (s->qbytes > broker.stats.queue_high_water)
+		broker.stats.queue_high_water = s->qbytes;
+	stall_begin(s);
+	return 0;
+}
+
+static void
+q_clear(struct sub *s)
+{
+	while (s->qlen > 0) {
+		frame_unref(s->q[s->qhead].f);
+		s->qhead = (s->qhead + 1) % s->qcap;
+		s->qlen--;
+	}
+	free(s->q);
+	s->q = NULL;
+	s->qcap = s->qhead = 0;
+	s->qbytes = 0;
+	stall_end(s);
+}
+
+/*
+ * Write as much of the queue as the socket takes.  Returns 0 (all or
+ * part written) or -1 when the connection is gone (already aborted).
+ */
+static int
+q_flush(struct sub *s)
+{
+	struct iovec	 iov[FLUSH_IOV];
+	ssize_t		 n;
+	unsigned	 i, cnt;
+
+	while (s->qlen > 0) {
+		cnt = s->qlen < FLUSH_IOV ? s->qlen : FLUSH_IOV;
+		for (i = 0; i < cnt; i++) {
+			struct qent	*e = &s->q[(s->qhead + i) % s->qcap];
+			size_t		 len;
+			const char	*p = frame_bytes(e->f, s->chunked, &len);
+
+			iov[i].iov_base = (char *)p + e->off;
+			iov[i].iov_len = len - e->off;
+		}
+		n = writev(s->io.fd, iov, (int)cnt);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			sub_abort(s, "hangup");
+			return -1;
+		}
+		s->bytes_sent += (uint64_t)n;
+		broker.stats.bytes_sent += (uint64_t)n;
+		s->qbytes -= (size_t)n;
+		s->stalled_since = loop_now();
+		for (i = 0; i < cnt && n > 0; i++) {
+			struct qent *e = &s->q[s->qhead];
+
+			if ((size_t)n < iov[i].iov_len) {
+				e->off += (size_t)n;
+				return 0;
+			}
+			n -= (ssize_t)iov[i].iov_len;
+			frame_unref(e->f);
+			s->qhead = (s->qhead + 1) % s->qcap;
+			s->qlen--;
+		}
+	}
+	stall_end(s);
+	if (s->state == SUB_CLOSING)
+		sub_finish(s, 1, NULL);
+	return 0;
+}
+
+/* Send f now when nothing is queued; queue what the socket did not take. */
+static void
+sub_send(struct sub *s, struct frame *f)
+{
+	const char	*p;
+	size_t		 len;
+	ssize_t		 n;
+
+	if (!s->owned || s->qlen > 0) {
+		if (s->owned && (s->qbytes > broker.cfg.queue_bytes ||
+		    s->qlen >= broker.cfg.queue_events)) {
+			broker.stats.closed_slow++;
+			sub_abort(s, "slow");
+			return;
+		}
+		if (q_push(s, f, 0) == -1)
+			sub_abort(s, "out of memory");
+		return;
+	}
+	p = frame_bytes(f, s->chunked, &len);
+	do
+		n = send(s->io.fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (n == -1 && errno == EINTR);
+	if (n == -1) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			sub_abort(s, "hangup");
+			return;
+		}
+		n = 0;
+	}
+	s->bytes_sent += (uint64_t)n;
+	broker.stats.bytes_sent += (uint64_t)n;
+	if ((size_t)n < len && q_push(s, f, (size_t)n) == -1)
+		sub_abort(s, "out of memory");
+}
+
+int
+sub_queue(struct sub *s, struct frame *f, int is_event)
+{
+	if (is_event)
+		s->events_sent++;
+	return q_push(s, f, 0);
+}
+
+void
+sub_deliver(struct sub *s, struct event *ev)
+{
+	if (!sub_is_active(s))
+		return;
+	s->events_sent++;
+	broker.stats.events_delivered++;
+	memcpy(s->last_id, ev->idstr, sizeof(s->last_id));
+	sub_send(s, ev->frame);
+}
+
+void
+sub_own(struct sub *s, int fd, int chunked)
+{
+	uint32_t ev = EPOLLRDHUP;
+
+	s->owned = 1;
+	s->chunked = chunked;
+	if (s->state == SUB_STARTING)
+		s->state = SUB_LIVE;
+	if (s->qlen > 0)
+		ev |= EPOLLOUT;
+	if (loop_add(&s->io, fd, ev, sub_io, s) == -1) {
+		log_warn("%s: epoll add fd %d: %s", __func__, fd,
+		    strerror(errno));
+		s->io.fd = -1;
+		sub_abort(s, "internal error");
+		return;
+	}
+	if (s->qlen > 0)
+		q_flush(s);
+	else if (s->state == SUB_CLOSING)
+		sub_finish(s, 1, NULL);
+}
+
+static void
+sub_io(struct loop_io *io, uint32_t events)
+{
+	struct sub *s = io->arg;
+
+	if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+		broker.stats.closed_hangup++;
+		sub_abort(s, "hangup");
+		return;
+	}
+	if (events & EPOLLOUT)
+		q_flush(s);
+}
+
+/*
+ * The one way out: stop following topics, give back the socket and tell
+ * the front, which ends the response and frees us later.  A subscriber
+ * that has not gone live yet is finished by the front when it next asks
+ * (http_stream.c checks the state before handing over the socket).
+ */
+static void
+sub_finish(struct sub *s, int clean, const char *reason)
+{
+	if (s->state == SUB_DONE)
+		return;
+	if (sub_is_active(s))
+		broker.nsubs--;
+	if (reason != NULL && s->reason == NULL)
+		s->reason = reason;
+	s->state = SUB_DONE;
+	s->clean = clean;
+	sub_unfollow(s);
+	loop_del(&s->io);
+	q_clear(s);
+	if (s->owned)
+		s->ops->finish(s);
+}
+
+void
+sub_abort(struct sub *s, const char *reason)
+{
+	sub_finish(s, 0, reason);
+}
+
+struct frame *
+sub_error_frame(const char *code, const char *message, const char *extra_key,
+    const char *extra_val)
+{
+	struct frame	*f = NULL;
+	struct sse_msg	 m = { .event = "error", .retry = -1 };
+	json_t		*o;
+	char		*js = NULL;
+	int		 err;
+
+	o = json_pack("{s:s, s:s}", "code", code, "message", message);
+	if (o == NULL)
+		return NULL;
+	if (extra_key != NULL)
+		json_object_set_new(o, extra_key, json_string(extra_val));
+	if ((js = json_dumps(o, JSON_COMPACT)) == NULL)
+		goto out;
+	m.data = js;
+	m.datalen = strlen(js);
+	f = frame_encode(&m, &err);
+out:
+	free(js);
+	json_decref(o);
+	return f;
+}
+
+void
+sub_kick(struct sub *s, const char *code, const char *message,
+    const char *reason)
+{
+	struct frame *f;
+
+	if (!sub_is_active(s))
+		return;
+	broker.nsubs--;
+	s->reason = reason;
+	s->state = SUB_CLOSING;
+	sub_unfollow(s);
+	if ((f = sub_error_frame(code, message, NULL, NULL)) == NULL) {
+		sub_finish(s, 1, reason);
+		return;
+	}
+	/* The error event goes out even past the bound: it is the last. */
+	if (q_push(s, f, 0) == -1)
+		sub_finish(s, 1, reason);
+	else if (s->owned)
+		q_flush(s);
+	frame_unref(f);
+}
+
+void
+sub_free(struct sub *s)
+{
+	if (s == NULL)
+		return;
+	if (s->state != SUB_DONE) {
+		s->owned = 0;	/* the front is already ending it */
+		sub_finish(s, 0, "closed");
+	}
+	if (s->prev != NULL)
+		s->prev->next = s->next;
+	else
+		subs = s->next;
+	if (s->next != NULL)
+		s->next->prev = s->prev;
+	free(s->links);
+	free(s->user);
+	free(s->client_id);
+	free(s);
+}
+
+static void
+heartbeat(struct loop_timer *t)
+{
+	struct sub *s, *next;
+
+	for (s = subs; s != NULL; s = next) {
+		next = s->next;
+		if (s->state == SUB_LIVE)
+			sub_send(s, ping_frame);
+	}
+	loop_timer_set(t, broker.cfg.heartbeat_ms);
+}
+
+static void
+stall_check(struct loop_timer *t)
+{
+	int64_t		 now = loop_now();
+	struct sub	*s, *next;
+
+	for (s = stalled; s != NULL; s = next) {
+		next = s->snext;
+		if (s->owned &&
+		    now - s->stalled_since >= broker.cfg.write_timeout_ms) {
+			broker.stats.closed_timeout++;
+			sub_abort(s, "write timeout");
+		}
+	}
+	if (stalled != NULL)
+		loop_timer_set(t, 1000);
+}
+
+void
+sub_timers_start(void)
+{
+	static const char ping[] = ": ping\n\n";
+
+	if (ping_frame == NULL)
+		ping_frame = frame_new(ping, sizeof(ping) - 1);
+	heartbeat_timer.cb = heartbeat;
+	stall_timer.cb = stall_check;
+	if (broker.cfg.heartbeat_ms > 0)
+		loop_timer_set(&heartbeat_timer, broker.cfg.heartbeat_ms);
+}
+
+void
+sub_timers_stop(void)
+{
+	loop_timer_stop(&heartbeat_timer);
+	loop_timer_stop(&stall_timer);
+	frame_unref(ping_frame);
+	ping_frame = NULL;
+}
+
+void
+sub_close_all(const char *reason)
+{
+	static const char bye[] = "retry: 1000\n\n";
+	struct frame	*f = frame_new(bye, sizeof(bye) - 1);
+	struct sub	*s, *next;
+
+	for (s = subs; s != NULL; s = next) {
+		next = s->next;
+		if (!sub_is_active(s))
+			continue;
+		if (f != NULL && s->owned && s->qlen == 0) {
+			sub_send(s, f);
+			if (s->state == SUB_DONE)
+				continue;
+		}
+		sub_finish(s, 1, reason);
+	}
+	frame_unref(f);
+}

@@ -1,0 +1,112 @@
+/*
+ * subscriber.h: one open event stream.
+ *
+ * A subscriber follows one or more topics.  Once its front has flushed the
+ * response head, the subscriber owns the socket: every event is written
+ * with one send() of the event's shared frame, and only what the kernel
+ * does not take is queued (bounded), to be flushed on EPOLLOUT.  A
+ * subscriber that hangs up, passes its bound or stalls past the write
+ * timeout is closed at once; it loses nothing, because it reconnects with
+ * its last id and is replayed from history.
+ *
+ * The front (http_stream.c) creates the subscriber, hands over the socket
+ * with sub_own() and, when told through ops->finish, ends the response
+ * and later calls sub_free().
+ */
+#ifndef SSED_SUBSCRIBER_H
+#define SSED_SUBSCRIBER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+#include "loop.h"
+#include "topic.h"
+
+enum sub_state {
+	SUB_STARTING,	/* the front still writes the response head */
+	SUB_LIVE,
+	SUB_CLOSING,	/* a last frame is queued; close when flushed */
+	SUB_DONE,	/* the front was told to end the response */
+};
+
+enum sub_kind {
+	SUB_UPDATES,	/* GET /sse/updates/{topic} */
+	SUB_EVENTS,	/* GET /api/v1/client/events */
+};
+
+struct sub;
+
+struct sub_ops {
+	/* End the response: cleanly (flush, end of stream) or not. */
+	void	(*finish)(struct sub *);
+};
+
+struct qent {
+	struct frame	*f;
+	size_t		 off;
+};
+
+struct sub {
+	uint64_t		 id;
+	enum sub_state		 state;
+	enum sub_kind		 kind;
+	int			 owned;		/* we write the socket */
+	int			 chunked;
+	int			 clean;		/* when DONE: end cleanly */
+	const char		*reason;	/* why it was closed */
+	struct loop_io		 io;
+	const struct sub_ops	*ops;
+	void			*front;
+
+	struct sublink		*links;
+	unsigned		 nlinks;
+
+	struct qent		*q;
+	unsigned		 qhead, qlen, qcap;
+	size_t			 qbytes;
+	int64_t			 stalled_since;	/* monotonic ms, 0 = not */
+
+	char			*user;
+	char			*client_id;
+	char			 remote[64];
+	int64_t			 connected_at;	/* wall clock ms */
+	int64_t			 connected_mono;
+	uint64_t		 events_sent;
+	uint64_t		 bytes_sent;
+	char			 last_id[EVID_STRLEN];
+
+	struct sub		*prev, *next;	/* all subscribers */
+	struct sub		*sprev, *snext;	/* stalled ones */
+	int			 stalled;
+};
+
+struct sub	*sub_new(enum sub_kind, const struct sub_ops *, void *front);
+/* Follow n topics; 0 or -1 when out of memory. */
+int		 sub_follow(struct sub *, struct topic **topics, unsigned n);
+/* Queue a frame before the subscriber goes live (replay, errors). */
+int		 sub_queue(struct sub *, struct frame *, int is_event);
+/* Deliver a published event (fan-out). */
+void		 sub_deliver(struct sub *, struct event *);
+/* Take over the socket fd; the front has suspended the connection. */
+void		 sub_own(struct sub *, int fd, int chunked);
+/* Send an error event (code, message) then close cleanly. */
+void		 sub_kick(struct sub *, const char *code, const char *message,
+		    const char *reason);
+/* Close at once, dropping what is queued. */
+void		 sub_abort(struct sub *, const char *reason);
+void		 sub_free(struct sub *);
+int		 sub_is_active(const struct sub *);
+struct sub	*sub_first(void);
+struct sub	*sub_find(uint64_t id);
+/* Build the frame of an error event with a JSON body. */
+struct frame	*sub_error_frame(const char *code, const char *message,
+		    const char *extra_key, const char *extra_val);
+
+/* Heartbeats and write timeouts: started once by main. */
+void		 sub_timers_start(void);
+void		 sub_timers_stop(void);
+/* Close every subscriber (shutdown): retry hint then end of stream. */
+void		 sub_close_all(const char *reason);
+
+#endif

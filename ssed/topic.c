@@ -1,0 +1,177 @@
+/*
+ * topic.c: the topic table, a chained hash table that doubles as it
+ * fills.  Links are intrusive: following or leaving a topic allocates
+ * nothing here.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "broker.h"
+#include "topic.h"
+
+static struct topic	**table;
+static size_t		  tsize, tcount;
+
+int
+topic_name_is_valid(const char *name, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > TOPIC_NAME_MAX)
+		return 0;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || strchr("._~:@-", c) != NULL) ||
+		    c == '\0')
+			return 0;
+	}
+	return 1;
+}
+
+static uint64_t
+hash(const char *s, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
+
+	while (len-- > 0)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+struct topic *
+topic_find(const char *name, size_t len)
+{
+	struct topic *t;
+
+	if (tsize == 0)
+		return NULL;
+	for (t = table[hash(name, len) & (tsize - 1)]; t != NULL; t = t->hnext)
+		if (strncmp(t->name, name, len) == 0 && t->name[len] == '\0')
+			return t;
+	return NULL;
+}
+
+static int
+table_grow(void)
+{
+	struct topic	**nt;
+	size_t		  nsize = tsize ? tsize * 2 : 64, i;
+
+	if ((nt = calloc(nsize, sizeof(*nt))) == NULL)
+		return -1;
+	for (i = 0; i < tsize; i++) {
+		struct topic *t, *next;
+
+		for (t = table[i]; t != NULL; t = next) {
+			size_t b = hash(t->name, strlen(t->name)) & (nsize - 1);
+
+			next = t->hnext;
+			t->hnext = nt[b];
+			nt[b] = t;
+		}
+	}
+	free(table);
+	table = nt;
+	tsize = nsize;
+	return 0;
+}
+
+struct topic *
+topic_get(const char *name, size_t len)
+{
+	struct topic	*t;
+	size_t		 b;
+
+	if ((t = topic_find(name, len)) != NULL)
+		return t;
+	if (tcount + 1 > tsize / 4 * 3 && table_grow() == -1)
+		return NULL;
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return NULL;
+	if ((t->name = strndup(name, len)) == NULL)
+		goto fail;
+	if ((t->hist = broker.store->open(t->name, &broker.cfg.history)) == NULL)
+		goto fail;
+	b = hash(name, len) & (tsize - 1);
+	t->hnext = table[b];
+	table[b] = t;
+	tcount++;
+	return t;
+fail:
+	free(t->name);
+	free(t);
+	return NULL;
+}
+
+size_t
+topic_count(void)
+{
+	return tcount;
+}
+
+void
+topic_foreach(void (*fn)(struct topic *, void *), void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < tsize; i++) {
+		struct topic *t, *next;
+
+		for (t = table[i]; t != NULL; t = next) {
+			next = t->hnext;
+			fn(t, arg);
+		}
+	}
+}
+
+void
+topic_link(struct topic *t, struct sublink *l)
+{
+	l->topic = t;
+	l->prev = NULL;
+	l->next = t->links;
+	if (t->links != NULL)
+		t->links->prev = l;
+	t->links = l;
+	t->nsubs++;
+}
+
+void
+topic_unlink(struct sublink *l)
+{
+	struct topic *t = l->topic;
+
+	if (t == NULL)
+		return;
+	if (l->prev != NULL)
+		l->prev->next = l->next;
+	else
+		t->links = l->next;
+	if (l->next != NULL)
+		l->next->prev = l->prev;
+	l->prev = l->next = NULL;
+	l->topic = NULL;
+	t->nsubs--;
+}
+
+static void
+topic_free(struct topic *t, void *arg)
+{
+	(void)arg;
+	broker.store->close(t->hist);
+	free(t->name);
+	free(t);
+}
+
+void
+topic_free_all(void)
+{
+	topic_foreach(topic_free, NULL);
+	free(table);
+	table = NULL;
+	tsize = tcount = 0;
+}
