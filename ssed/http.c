@@ -348,6 +348,12 @@ http_start(const struct http_config *cfg)
 	return 0;
 }
 
+const char *
+http_address(void)
+{
+	return ndaemons > 0 ? daemons[0].name : "127.0.0.1:8002";
+}
+
 void
 http_quiesce(void)
 {

@@ -16,6 +16,8 @@ struct http_config {
 };
 
 int	 http_start(const struct http_config *);
+/* host:port of the first listener, for messages. */
+const char *http_address(void);
 /* Stop accepting new connections (shutdown begins). */
 void	 http_quiesce(void);
 void	 http_stop(void);

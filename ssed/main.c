@@ -136,6 +136,11 @@ main(int argc, char *argv[])
 	if (http_start(&cfg.http) == -1 || control_start(cfg.control_path) == -1)
 		goto out;
 	sub_timers_start();
+	log_info("try: ssecat http://%s/sse/updates/builds", http_address());
+	log_info("try: echo '{\"state\":\"green\"}' | ssectl%s%s notify builds",
+	    strcmp(cfg.control_path, control_default_path()) ? " -s " : "",
+	    strcmp(cfg.control_path, control_default_path()) ?
+	    cfg.control_path : "");
 	if (loop_run() == 0)
 		status = 0;
 out:
