@@ -76,7 +76,8 @@ int		 sse_field_is_valid(const char *s, size_t len);
  * the event type ("message" by default), data holds datalen bytes and is
  * NUL-terminated.  raw/rawlen is the event's block as received: its lines
  * with their original line ends, including comments and the blank line
- * that ended it, but not the BOM.
+ * that ended it, but not the BOM.  Callbacks may read the parser
+ * (sse_parser_last_id) but must not feed, reset or free it.
  */
 struct sse_event {
 	const char	*id;
@@ -103,6 +104,15 @@ void		 sse_parser_reset(struct sse_parser *p);
 /* 0, or SSE_ENOMEM (the parser is then reset). */
 int		 sse_parser_feed(struct sse_parser *p, const char *buf,
 		    size_t len);
+/*
+ * The stream ended (EOF, or the connection is about to be retried).  A
+ * block whose blank line was a lone CR at the very end of the input is
+ * dispatched now: until the next byte the parser cannot tell CR from
+ * CRLF, and raw must hold the whole line end.  Any partial event is
+ * dropped, as the spec says, and the parser is reset for the next stream
+ * (keeping the last event id).  0, or SSE_ENOMEM.
+ */
+int		 sse_parser_end(struct sse_parser *p);
 /* The last event id in force ("" when none). */
 const char	*sse_parser_last_id(const struct sse_parser *p);
 /* Set the last event id (e.g. from --last-event-id); SSE_ENOMEM. */
@@ -118,7 +128,11 @@ int		 sse_parser_set_last_id(struct sse_parser *p, const char *id);
  * "code" and "message", both str).  A streaming op answers many times with
  * the same seq.  The full schema is in ssed-control(7).
  */
-#define SSE_CTL_VERSION		1
+/*
+ * Not SSE_CTL_VERSION: that name is the "version" op, generated from
+ * sse_ctl_ops.def below.
+ */
+#define SSE_CTL_PROTO_VERSION	1
 #define SSE_CTL_HDRLEN		4
 #define SSE_CTL_MAX_FRAME	(64u * 1024 * 1024)
 
@@ -141,7 +155,8 @@ int		 sse_ctl_op_lookup(const char *name, size_t len);
  * and *framelen (header included) when a whole frame is there;
  * SSE_EAGAIN when more bytes are needed; SSE_ETOOBIG when the header
  * announces more than max bytes; SSE_EPROTO when the body is not exactly
- * one msgpack map.  Never reads past len.
+ * one msgpack map; SSE_ENOMEM.  Never reads past len.  Strings in *out
+ * point into buf: keep buf unchanged while *out is in use.
  */
 int		 sse_ctl_frame_decode(const char *buf, size_t len, size_t max,
 		    msgpack_unpacked *out, size_t *framelen);
@@ -154,15 +169,20 @@ int		 sse_ctl_frame_decode(const char *buf, size_t len, size_t max,
  */
 struct sse_ctl_writer {
 	msgpack_sbuffer	 sb;
-	msgpack_packer	 pk;
+	msgpack_packer	 pk;	/* writes to sb; do not copy a writer */
 	size_t		 start;
+	int		 nomem;	/* a write failed since sse_ctl_begin */
 };
 
 void		 sse_ctl_writer_init(struct sse_ctl_writer *w);
 void		 sse_ctl_writer_reset(struct sse_ctl_writer *w);
 void		 sse_ctl_writer_destroy(struct sse_ctl_writer *w);
 void		 sse_ctl_begin(struct sse_ctl_writer *w);
-/* SSE_ETOOBIG when the frame exceeds SSE_CTL_MAX_FRAME. */
+/*
+ * SSE_ETOOBIG when the frame exceeds SSE_CTL_MAX_FRAME, SSE_ENOMEM when
+ * memory ran out while it was packed; either way the frame is dropped
+ * from the writer and the frames before it are kept.
+ */
 int		 sse_ctl_end(struct sse_ctl_writer *w);
 
 /* Pack a str (NUL-terminated or with length). */
@@ -182,7 +202,8 @@ void		 sse_ctl_pack_error(msgpack_packer *pk, uint64_t seq,
  * Reading maps.  sse_ctl_get returns the value of key in map, or NULL (also
  * when map is not a map).  The typed getters return 0, SSE_ENOENT when the
  * key is absent (or nil), SSE_ETYPE when it has another type.  Strings are
- * not NUL-terminated; str getters accept msgpack str and bin.
+ * not NUL-terminated; str getters accept msgpack str and bin.  The int
+ * getter takes both signs, but a uint above INT64_MAX is SSE_ETYPE.
  */
 const msgpack_object *sse_ctl_get(const msgpack_object *map, const char *key);
 int		 sse_ctl_get_str(const msgpack_object *map, const char *key,
@@ -198,18 +219,22 @@ int		 sse_ctl_get_strdup(const msgpack_object *map, const char *key,
 		    char **outp);
 
 /*
- * Check the envelope of a request: a map with "v" (absent means 1; a
- * newer major version is SSE_EVERSION), a uint "seq" and a known "op".
- * Fills *op and *seq (seq is 0 when it could not be read).  Returns 0,
+ * Check the envelope of a request: a map with "v" (absent or nil means 1;
+ * 0 or a version above SSE_CTL_PROTO_VERSION is SSE_EVERSION; not a uint
+ * is SSE_EPROTO), a uint "seq" and a known "op" (str).  The version is
+ * judged before seq and op.  Fills *op and *seq (seq is 0 when it could
+ * not be read; it is read even when the check fails).  Returns 0,
  * SSE_EPROTO (not a map, no seq, no op), SSE_EVERSION or SSE_EUNKNOWNOP.
  */
 int		 sse_ctl_request_check(const msgpack_object *req, int *op,
 		    uint64_t *seq);
 
 /*
- * Read a reply envelope.  Returns 0 with *result set when it is a result,
- * or SSE_EPROTO; when it is an error, returns 1 with *code and *message
- * (pointers into the object, with lengths) set.
+ * Read a reply envelope: a uint "seq" and exactly one of "result" (a map)
+ * and "error" (a map with str "code" and "message").  Returns 0 with
+ * *result set when it is a result, or SSE_EPROTO; when it is an error,
+ * returns 1 with *code and *message (pointers into the object, with
+ * lengths) set.
  */
 struct sse_ctl_reply {
 	uint64_t		 seq;

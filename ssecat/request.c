@@ -1,0 +1,95 @@
+/*
+ * request.c: what ssecat sends.
+ *
+ * The headers of each request are built afresh for every connection,
+ * because Last-Event-ID follows the events received; the user's -H
+ * headers win over ours.  Also the URL as status messages show it.
+ * When to connect is stream.c's business.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ssecat.h"
+
+/* Headers every request carries unless the user gave their own (-H). */
+static const struct {
+	const char	*name;
+	const char	*value;
+} default_headers[] = {
+	{ "Accept", "text/event-stream" },
+	/* Proxies must not answer from a cache, or hold events back. */
+	{ "Cache-Control", "no-cache" },
+};
+
+/* Append one formatted header to *lp; -1 when out of memory. */
+static int
+hdr_add(struct curl_slist **lp, const char *fmt, ...)
+{
+	struct curl_slist	*l;
+	va_list			 ap;
+	char			*h;
+	int			 n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&h, fmt, ap);
+	va_end(ap);
+	if (n == -1)
+		return -1;
+	l = curl_slist_append(*lp, h);
+	free(h);
+	if (l == NULL)
+		return -1;
+	*lp = l;
+	return 0;
+}
+
+struct curl_slist *
+request_headers(const struct opts *o, const char *id)
+{
+	const struct curl_slist	*u;
+	struct curl_slist	*l = NULL;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(default_headers) / sizeof(default_headers[0]);
+	    i++) {
+		if (!opts_has_header(o, default_headers[i].name) &&
+		    hdr_add(&l, "%s: %s", default_headers[i].name,
+		    default_headers[i].value) == -1)
+			goto fail;
+	}
+	if (o->token != NULL && !opts_has_header(o, "Authorization") &&
+	    hdr_add(&l, "Authorization: Bearer %s", o->token) == -1)
+		goto fail;
+	if (*id != '\0' && hdr_add(&l, "Last-Event-ID: %s", id) == -1)
+		goto fail;
+	for (u = o->headers; u != NULL; u = u->next)
+		if (hdr_add(&l, "%s", u->data) == -1)
+			goto fail;
+	return l;
+fail:
+	curl_slist_free_all(l);
+	return NULL;
+}
+
+void
+request_url_shown(char *buf, size_t size, const char *url)
+{
+	const char	*p = url, *t;
+	size_t		 n;
+
+	buf[0] = '\0';
+	while ((t = strstr(p, "token=")) != NULL) {
+		n = (size_t)(t - url) + 6;
+		p = t + 6;
+		if (t == url || (t[-1] != '?' && t[-1] != '&'))
+			continue;
+		snprintf(buf, size, "%.*s***%s", (int)n, url,
+		    p + strcspn(p, "&#"));
+		return;
+	}
+	snprintf(buf, size, "%s", url);
+}

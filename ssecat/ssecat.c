@@ -1,0 +1,162 @@
+/*
+ * ssecat.c: the process of ssecat.
+ *
+ * Owns main(), the exit status, the signals and the one-line messages on
+ * stderr.  Reading options, printing events and the HTTP stream itself
+ * are the other files' business (see ssecat.h).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ssecat.h"
+
+static int	msg_quiet;
+/* Write end of the self-pipe: how a signal reaches the curl poll loop. */
+static int	sig_wfd = -1;
+
+void
+msg_set_quiet(int quiet)
+{
+	msg_quiet = quiet;
+}
+
+/*
+ * The prefix is spelled out rather than taken from argv[0]: in the build
+ * tree libtool runs us as "lt-ssecat", and scripts match "ssecat:".
+ */
+static void
+msg_vprint(const char *fmt, va_list ap, const char *tail)
+{
+	fputs("ssecat: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputs(tail, stderr);
+	fputc('\n', stderr);
+}
+
+void
+msg_note(const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (msg_quiet)
+		return;
+	va_start(ap, fmt);
+	msg_vprint(fmt, ap, "");
+	va_end(ap);
+}
+
+void
+msg_warn(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	msg_vprint(fmt, ap, "");
+	va_end(ap);
+}
+
+int
+msg_usage(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	msg_vprint(fmt, ap, " (try 'ssecat --help')");
+	va_end(ap);
+	return -1;
+}
+
+static void
+sig_handler(int sig)
+{
+	unsigned char	c = (unsigned char)sig;
+	int		saved = errno;
+	ssize_t		n;
+
+	/* A full pipe already holds a signal: the loop will see that one. */
+	n = write(sig_wfd, &c, 1);
+	(void)n;
+	errno = saved;
+}
+
+/*
+ * SIGINT and SIGTERM go through a self-pipe that curl_multi_poll watches,
+ * so they end a wait at once without threads or racy flags.  SIGPIPE is
+ * ignored: a closed stdout shows up as EPIPE from output_event, and a
+ * server that hangs up as an error from libcurl.  Returns the read end,
+ * or -1.
+ */
+static int
+sig_setup(int fds[2])
+{
+	struct sigaction	sa;
+	int			i;
+
+	if (pipe(fds) == -1) {
+		msg_warn("pipe: %s", strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < 2; i++) {
+		if (fcntl(fds[i], F_SETFL, O_NONBLOCK) == -1 ||
+		    fcntl(fds[i], F_SETFD, FD_CLOEXEC) == -1) {
+			msg_warn("fcntl: %s", strerror(errno));
+			return -1;
+		}
+	}
+	sig_wfd = fds[1];
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = sig_handler;
+	if (sigaction(SIGINT, &sa, NULL) == -1 ||
+	    sigaction(SIGTERM, &sa, NULL) == -1) {
+		msg_warn("sigaction: %s", strerror(errno));
+		return -1;
+	}
+	sa.sa_handler = SIG_IGN;
+	if (sigaction(SIGPIPE, &sa, NULL) == -1) {
+		msg_warn("sigaction: %s", strerror(errno));
+		return -1;
+	}
+	return fds[0];
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct opts	o;
+	int		fds[2] = { -1, -1 };
+	int		rc = CAT_EXIT_FATAL, sigfd;
+
+	memset(&o, 0, sizeof(o));
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		msg_warn("cannot initialise libcurl");
+		return CAT_EXIT_FATAL;
+	}
+	if (opts_parse(&o, argc, argv, &rc) == -1)
+		goto out;
+	msg_set_quiet(o.quiet);
+	rc = CAT_EXIT_FATAL;
+	if ((sigfd = sig_setup(fds)) == -1)
+		goto out;
+	rc = stream_run(&o, sigfd);
+out:
+	if (fflush(stdout) == EOF && errno != EPIPE && rc == CAT_EXIT_OK) {
+		msg_warn("stdout: %s", strerror(errno));
+		rc = CAT_EXIT_FATAL;
+	}
+	opts_free(&o);
+	curl_global_cleanup();
+	if (fds[0] != -1)
+		close(fds[0]);
+	if (fds[1] != -1)
+		close(fds[1]);
+	return rc;
+}

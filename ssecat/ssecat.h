@@ -1,0 +1,145 @@
+/*
+ * ssecat.h: the parts of ssecat, and what they share.
+ *
+ * ssecat is a thin front over libsseproto's parser and libcurl, as curl's
+ * tool_*.c are over libcurl.  opts.c reads the command line; output.c
+ * prints events in the chosen format; request.c builds what is sent and
+ * reply.c reads what the server answered (status, Content-Type, the JSON
+ * error in a body); stream.c connects, feeds the parser and reconnects;
+ * ssecat.c owns the process: exit status, signals, messages on stderr.
+ */
+#ifndef SSECAT_H
+#define SSECAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <curl/curl.h>
+
+#include "sseproto.h"
+
+/* Exit status, as documented in ssecat(1). */
+enum {
+	CAT_EXIT_OK = 0,	/* stop condition met, or the server sent 204 */
+	CAT_EXIT_USAGE = 1,	/* bad command line */
+	CAT_EXIT_FATAL = 2,	/* fatal HTTP status, or retrying cannot help */
+	CAT_EXIT_GAVEUP = 3,	/* --max-retries failed reconnects in a row */
+	CAT_EXIT_TIMEOUT = 4,	/* --timeout reached */
+	CAT_EXIT_SIGNAL = 128,	/* plus the signal number: 130, 143 */
+};
+
+enum out_format {
+	OUT_DATA,		/* each event's data, then a newline */
+	OUT_RAW,		/* each event's block as received */
+	OUT_JSON,		/* {"id","event","data"}, one per line */
+};
+
+/* The command line, read once; stream.c never changes it. */
+struct opts {
+	char			*url;		/* as normalised by curl_url */
+	struct curl_slist	*headers;	/* -H, in order given */
+	const char		*token;
+	const char		*last_id;	/* --last-event-id */
+	long			 count;		/* -n; 0: no limit */
+	long			 max_retries;	/* -1: no limit */
+	int64_t			 timeout_ms;	/* 0: none */
+	int64_t			 idle_ms;	/* 0: none */
+	int64_t			 backoff_max_ms;
+	enum out_format		 format;
+	int			 quiet;
+	int			 verbose;
+	int			 insecure;
+	const char		*cacert;
+};
+
+/* ssecat.c: messages on stderr, all "ssecat: ..." on one line. */
+void	msg_set_quiet(int quiet);
+/* A status message (connected, reconnecting...); -q silences it. */
+void	msg_note(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
+/* An error; always shown. */
+void	msg_warn(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
+/* A usage error, with the hint to --help; returns -1 for the caller. */
+int	msg_usage(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
+
+/* opts.c */
+/*
+ * Fill o from argv.  Returns 0 when ssecat should run; -1 when it should
+ * exit at once with *exitp (after --help, --version or a usage error,
+ * which has been reported).  opts_free releases o either way.
+ */
+int	opts_parse(struct opts *o, int argc, char *argv[], int *exitp);
+void	opts_free(struct opts *o);
+/* 1 when the user gave header name (any case) with -H, else 0. */
+int	opts_has_header(const struct opts *o, const char *name);
+
+/* output.c */
+/*
+ * Print ev on stdout in format fmt and flush, so a pipe sees each event
+ * as it comes.  Returns 0, or -1 with errno set (EPIPE, ENOMEM...).
+ */
+int	output_event(enum out_format fmt, const struct sse_event *ev);
+
+/* request.c */
+/*
+ * The headers of the next request: Accept, Cache-Control, Authorization
+ * from --token, Last-Event-ID when id is not "", then -H.  A new list the
+ * caller frees with curl_slist_free_all, or NULL when out of memory.
+ */
+struct curl_slist *request_headers(const struct opts *o, const char *id);
+/*
+ * url as status messages show it, with the value of a token= query
+ * parameter hidden: those messages end up in CI logs.
+ */
+void	request_url_shown(char *buf, size_t size, const char *url);
+
+/* reply.c: the response to one request, as it arrives. */
+#define REPLY_BODY_MAX	(16 * 1024)
+
+struct reply {
+	long		 status;
+	char		 reason[64];	/* from the status line; may be "" */
+	char		 ctype[128];	/* Content-Type, "" when none */
+	int		 location;	/* a Location header: curl follows it */
+	int64_t		 retry_after_ms; /* Retry-After, or -1 */
+	int		 final;		/* last response's headers are in */
+	int		 sse;		/* 200 event stream: body to parser */
+	char		*body;		/* error bodies only, NUL-terminated */
+	size_t		 bodylen;
+	int64_t		 last_rx;	/* monotonic ms of the last byte */
+};
+
+void	reply_init(struct reply *r);
+void	reply_reset(struct reply *r);
+/*
+ * Feed one header line as libcurl gives it (line end included).  Returns
+ * 1 when it ends the headers of the final response (not a 1xx, not a
+ * redirect being followed), else 0.
+ */
+int	reply_header(struct reply *r, const char *line, size_t len);
+/* 1 when the Content-Type is text/event-stream (any parameters). */
+int	reply_is_sse(const struct reply *r);
+/* Keep body bytes; -1 once REPLY_BODY_MAX is passed (enough to judge). */
+int	reply_body(struct reply *r, const char *buf, size_t len);
+/* "404 Not Found", or "HTTP 418" when no reason is known. */
+void	reply_status_text(const struct reply *r, char *buf, size_t size);
+/*
+ * The "message" of a JSON error body, or of the JSON data of an SSE
+ * error event in the body (as in a 429), made safe for a terminal.
+ * A new string the caller frees, or NULL when there is none.
+ */
+char	*reply_message(const struct reply *r);
+/* Copy s into buf with control characters shown as '?'. */
+void	reply_printable(char *buf, size_t size, const char *s, size_t len);
+
+/* stream.c */
+/*
+ * Follow the stream described by o until a stop condition, printing its
+ * events.  A byte on sigfd (written by a signal handler: the signal
+ * number) stops it.  Returns the exit status.
+ */
+int	stream_run(const struct opts *o, int sigfd);
+
+#endif /* SSECAT_H */

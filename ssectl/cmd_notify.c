@@ -1,0 +1,399 @@
+/*
+ * cmd_notify.c: "ssectl notify", publishing from the command line.
+ *
+ * One event from the argument or from all of standard input, or, with
+ * --lines, one event per input line as the lines arrive.  Lines are sent
+ * in batches (one publish request with "events") of whatever input is
+ * ready, so a fast producer costs one round trip per batch and a slow one
+ * (tail -f) gets each line out at once.  The socket is ctl_client.c's.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ssectl.h"
+
+#define NOTIFY_BATCH_EVENTS	1000
+#define NOTIFY_BATCH_BYTES	(256 * 1024)
+#define NOTIFY_MAX_LINE		(16 * 1024 * 1024)
+#define NOTIFY_READ_CHUNK	(64 * 1024)
+
+enum {
+	OPT_USER = 0x200,
+	OPT_EVENT,
+	OPT_LINES,
+};
+
+static const struct option notify_options[] = {
+	{ "user",	required_argument,	NULL,	OPT_USER },
+	{ "event",	required_argument,	NULL,	OPT_EVENT },
+	{ "lines",	no_argument,		NULL,	OPT_LINES },
+	{ NULL,		0,			NULL,	0 }
+};
+
+/* Standard input, read in --lines mode. */
+struct input {
+	char	*buf;
+	size_t	 len, cap;
+	size_t	 complete;	/* bytes up to and including the last LF */
+	int	 eof;
+};
+
+struct span {
+	size_t	 off, len;
+};
+
+/* What every event of one notify shares. */
+struct notify {
+	struct ctl_ctx	*ctx;
+	int		 op;		/* SSE_CTL_PUBLISH, from the table */
+	const char	*topic;
+	const char	*event;		/* or NULL */
+};
+
+static void
+pack_event_fields(msgpack_packer *pk, const struct notify *n,
+    const char *data, size_t len)
+{
+	sse_ctl_pack_str(pk, "topic");
+	sse_ctl_pack_str(pk, n->topic);
+	sse_ctl_pack_str(pk, "data");
+	sse_ctl_pack_strn(pk, data, len);
+	if (n->event != NULL) {
+		sse_ctl_pack_str(pk, "event");
+		sse_ctl_pack_str(pk, n->event);
+	}
+}
+
+/* Print an id from a reply: alone on its line, or as {"id": ...}. */
+static int
+print_id(const struct notify *n, const msgpack_object *id)
+{
+	json_t *j;
+	int rc = -1;
+
+	if (id->type != MSGPACK_OBJECT_STR) {
+		ctl_bad_reply(&n->ctx->client, "an id is not a string");
+		return -1;
+	}
+	if (!n->ctx->json) {
+		printf("%.*s\n", (int)id->via.str.size, id->via.str.ptr);
+		return 0;
+	}
+	if ((j = json_object()) == NULL ||
+	    json_object_set_new(j, "id", ctl_json_from_msgpack(id)) == -1 ||
+	    json_dumpf(j, stdout, JSON_COMPACT) == -1)
+		ctl_nomem();
+	else {
+		putchar('\n');
+		rc = 0;
+	}
+	json_decref(j);
+	return rc;
+}
+
+/*
+ * All of standard input into *bufp (caller frees), up to the largest
+ * frame; one final newline (LF or CRLF) is dropped, as $(...) does.
+ */
+static int
+read_all(char **bufp, size_t *lenp)
+{
+	size_t len = 0, cap = 0;
+	char *buf = NULL, *p;
+	ssize_t r;
+	int rc = -1;
+
+	for (;;) {
+		if (cap - len < NOTIFY_READ_CHUNK) {
+			cap = cap > 0 ? cap * 2 : NOTIFY_READ_CHUNK * 2;
+			if (cap > SSE_CTL_MAX_FRAME) {
+				fprintf(stderr, "ssectl: notify: standard "
+				    "input is larger than %u MiB\n",
+				    SSE_CTL_MAX_FRAME >> 20);
+				goto out;
+			}
+			if ((p = realloc(buf, cap)) == NULL) {
+				ctl_nomem();
+				goto out;
+			}
+			buf = p;
+		}
+		if ((r = read(STDIN_FILENO, buf + len, cap - len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "ssectl: notify: reading standard "
+			    "input: %s\n", strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	if (len > 0 && buf[len - 1] == '\n')
+		len -= len > 1 && buf[len - 2] == '\r' ? 2 : 1;
+	*bufp = buf;
+	*lenp = len;
+	buf = NULL;
+	rc = 0;
+out:
+	free(buf);
+	return rc;
+}
+
+static int
+notify_one(const struct notify *n, const char *data, size_t len)
+{
+	const msgpack_object *res, *id;
+	msgpack_packer *pk;
+	int rc;
+
+	pk = ctl_client_request(&n->ctx->client, n->op,
+	    n->event != NULL ? 3 : 2);
+	pack_event_fields(pk, n, data, len);
+	if ((rc = ctl_client_call(&n->ctx->client, &res)) != 0)
+		return rc;
+	if (n->ctx->json)
+		return ctl_json_print(res) == 0 ? CTL_EXIT_OK : CTL_EXIT_USAGE;
+	if ((id = sse_ctl_get(res, "id")) == NULL)
+		return ctl_bad_reply(&n->ctx->client, "no 'id'");
+	return print_id(n, id) == 0 ? CTL_EXIT_OK : CTL_EXIT_UNREACHABLE;
+}
+
+/*
+ * Read what standard input has ready, without blocking, except that the
+ * first read blocks when block is set.  Stops at EOF, or when a batch's
+ * worth of complete lines is buffered.  0, or -1 (message printed).
+ */
+static int
+input_fill(struct input *in, int block)
+{
+	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+	size_t cap;
+	ssize_t r;
+	char *p, *nl;
+
+	while (!in->eof && in->complete < NOTIFY_BATCH_BYTES) {
+		if (!block) {
+			r = poll(&pfd, 1, 0);
+			if (r == -1 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				return 0;
+		}
+		if (in->cap - in->len < NOTIFY_READ_CHUNK) {
+			if (in->len - in->complete > NOTIFY_MAX_LINE) {
+				fprintf(stderr, "ssectl: notify: a line is "
+				    "longer than %d MiB\n",
+				    NOTIFY_MAX_LINE >> 20);
+				return -1;
+			}
+			cap = in->cap > 0 ? in->cap * 2 : NOTIFY_READ_CHUNK * 4;
+			if ((p = realloc(in->buf, cap)) == NULL) {
+				ctl_nomem();
+				return -1;
+			}
+			in->buf = p;
+			in->cap = cap;
+		}
+		r = read(STDIN_FILENO, in->buf + in->len, in->cap - in->len);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			fprintf(stderr, "ssectl: notify: reading standard "
+			    "input: %s\n", strerror(errno));
+			return -1;
+		}
+		block = 0;
+		if (r == 0) {
+			in->eof = 1;
+			break;
+		}
+		if ((nl = memrchr(in->buf + in->len, '\n', (size_t)r)) != NULL)
+			in->complete = (size_t)(nl - in->buf) + 1;
+		in->len += (size_t)r;
+	}
+	return 0;
+}
+
+/*
+ * Cut the next batch of non-empty lines off the front of the input:
+ * complete lines (and at EOF the last, unterminated one), a trailing CR
+ * dropped, at most NOTIFY_BATCH_EVENTS events and, unless a single line
+ * is larger, NOTIFY_BATCH_BYTES bytes.  Returns how many bytes of input
+ * the batch (empty lines included) covers.
+ */
+static size_t
+input_batch(const struct input *in, struct span *ev, size_t *nev)
+{
+	size_t end = in->eof ? in->len : in->complete, pos = 0, bytes = 0;
+	size_t len, next;
+	const char *nl;
+
+	*nev = 0;
+	while (pos < end && *nev < NOTIFY_BATCH_EVENTS) {
+		nl = memchr(in->buf + pos, '\n', end - pos);
+		len = nl != NULL ? (size_t)(nl - in->buf) - pos : end - pos;
+		next = pos + len + (nl != NULL);
+		if (len > 0 && in->buf[pos + len - 1] == '\r')
+			len--;
+		if (len > 0) {
+			if (*nev > 0 && bytes + len > NOTIFY_BATCH_BYTES)
+				break;
+			ev[*nev].off = pos;
+			ev[*nev].len = len;
+			(*nev)++;
+			bytes += len;
+		}
+		pos = next;
+	}
+	return pos;
+}
+
+static int
+notify_batch(const struct notify *n, const struct input *in,
+    const struct span *ev, size_t nev)
+{
+	const msgpack_object *res, *ids;
+	msgpack_packer *pk;
+	size_t i;
+	int rc;
+
+	pk = ctl_client_request(&n->ctx->client, n->op, 1);
+	sse_ctl_pack_str(pk, "events");
+	msgpack_pack_array(pk, nev);
+	for (i = 0; i < nev; i++) {
+		msgpack_pack_map(pk, n->event != NULL ? 3 : 2);
+		pack_event_fields(pk, n, in->buf + ev[i].off, ev[i].len);
+	}
+	if ((rc = ctl_client_call(&n->ctx->client, &res)) != 0)
+		return rc;
+	if ((ids = sse_ctl_get(res, "ids")) == NULL ||
+	    ids->type != MSGPACK_OBJECT_ARRAY)
+		return ctl_bad_reply(&n->ctx->client, "no 'ids' array");
+	for (i = 0; i < ids->via.array.size; i++)
+		if (print_id(n, &ids->via.array.ptr[i]) == -1)
+			return CTL_EXIT_UNREACHABLE;
+	if (fflush(stdout) == EOF) {
+		fprintf(stderr, "ssectl: notify: writing standard output: "
+		    "%s\n", strerror(errno));
+		return CTL_EXIT_USAGE;
+	}
+	return CTL_EXIT_OK;
+}
+
+/*
+ * --lines: until EOF, wait for input, take every line that is ready and
+ * publish them as one batch; wait for its ids before the next.  While a
+ * batch is in flight new lines pile up in the pipe, so the batches grow
+ * with the input rate.  Empty lines are skipped.
+ */
+static int
+notify_lines(const struct notify *n)
+{
+	struct input in = { 0 };
+	struct span *ev;
+	size_t nev, used;
+	int rc = CTL_EXIT_USAGE;
+
+	if ((ev = calloc(NOTIFY_BATCH_EVENTS, sizeof(*ev))) == NULL) {
+		ctl_nomem();
+		goto out;
+	}
+	for (;;) {
+		/* Block only when no whole line is waiting to be sent. */
+		if (!in.eof && input_fill(&in, in.complete == 0) == -1)
+			goto out;
+		used = input_batch(&in, ev, &nev);
+		if (nev > 0 && (rc = notify_batch(n, &in, ev, nev)) != 0)
+			goto out;
+		memmove(in.buf, in.buf + used, in.len - used);
+		in.len -= used;
+		in.complete = in.complete > used ? in.complete - used : 0;
+		if (in.eof && in.len == 0)
+			break;
+	}
+	rc = CTL_EXIT_OK;
+out:
+	free(ev);
+	free(in.buf);
+	return rc;
+}
+
+static int
+cmd_notify_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    const struct ctl_args *args)
+{
+	struct notify n = { .ctx = ctx, .op = self->op };
+	const char *user, *data = NULL;
+	char *topic = NULL, *buf = NULL;
+	size_t len = 0;
+	int i = 0, rc = CTL_EXIT_USAGE;
+
+	n.event = ctl_args_get(args, OPT_EVENT);
+	if ((user = ctl_args_get(args, OPT_USER)) != NULL) {
+		if (asprintf(&topic, "user:%s", user) == -1) {
+			topic = NULL;
+			ctl_nomem();
+			goto out;
+		}
+		n.topic = topic;
+	} else if (args->argc > 0)
+		n.topic = args->argv[i++];
+	else {
+		ctl_usage_error("notify: give a TOPIC or --user NAME");
+		goto out;
+	}
+	if (i < args->argc)
+		data = args->argv[i++];
+	if (i < args->argc) {
+		ctl_usage_error("notify: unexpected argument '%s'",
+		    args->argv[i]);
+		goto out;
+	}
+	if (ctl_args_has(args, OPT_LINES)) {
+		if (data != NULL) {
+			ctl_usage_error("notify: --lines reads standard "
+			    "input, not DATA");
+			goto out;
+		}
+		rc = notify_lines(&n);
+		goto out;
+	}
+	if (data != NULL)
+		len = strlen(data);
+	else if (read_all(&buf, &len) == -1)
+		goto out;
+	else
+		data = buf;
+	rc = notify_one(&n, data, len);
+out:
+	free(buf);
+	free(topic);
+	return rc;
+}
+
+const struct ctl_cmd ctl_cmd_notify = {
+	.name = "notify",
+	.usage = "notify [--event TYPE] [--lines] (TOPIC | --user NAME) "
+	    "[DATA]",
+	.summary = "publish an event and print its id",
+	.help =
+	    "  --user NAME   publish to the topic user:NAME\n"
+	    "  --event TYPE  the event's type (the SSE 'event:' field)\n"
+	    "  --lines       each line of standard input is one event,\n"
+	    "                published as soon as it arrives; empty lines\n"
+	    "                are skipped, a CR before the LF is dropped\n"
+	    "Without DATA, all of standard input is one event, less one\n"
+	    "final newline.  Prints each new event id on its own line.\n",
+	.op = SSE_CTL_PUBLISH,
+	.options = notify_options,
+	.minargs = 0,
+	.maxargs = 2,
+	.exec = cmd_notify_exec,
+};

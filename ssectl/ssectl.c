@@ -1,0 +1,361 @@
+/*
+ * ssectl.c: the command line of ssectl.
+ *
+ * Owns the global options, the default socket path, the table of commands
+ * and the generic parsing of a command's words against its entry, so the
+ * parser, "ssectl help" and (later) the interactive shell all read one
+ * table.  What a command does is in its own cmd_*.c file.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ssectl.h"
+
+/* Every command, in the order "ssectl help" lists them. */
+static const struct ctl_cmd *const ctl_cmds[] = {
+	&ctl_cmd_notify,
+	&ctl_cmd_list,
+	&ctl_cmd_kick,
+	&ctl_cmd_stats,
+	&ctl_cmd_version,
+	&ctl_cmd_help,
+	NULL
+};
+
+enum {
+	OPT_JSON = 0x100,
+};
+
+static const struct option global_options[] = {
+	{ "socket",	required_argument,	NULL,	's' },
+	{ "json",	no_argument,		NULL,	OPT_JSON },
+	{ "help",	no_argument,		NULL,	'h' },
+	{ NULL,		0,			NULL,	0 }
+};
+
+static int	cmd_help_exec(const struct ctl_cmd *, struct ctl_ctx *,
+		    const struct ctl_args *);
+
+const struct ctl_cmd ctl_cmd_help = {
+	.name = "help",
+	.usage = "help [COMMAND]",
+	.summary = "describe all commands, or one",
+	.op = SSE_CTL_NONE,
+	.minargs = 0,
+	.maxargs = 1,
+	.exec = cmd_help_exec,
+};
+
+/*
+ * Print "ssectl: <what> (try 'ssectl help')" on stderr: the one line of
+ * every usage error.  Returns CTL_EXIT_USAGE so callers can return it.
+ */
+int
+ctl_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("ssectl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (try 'ssectl help')\n", stderr);
+	return CTL_EXIT_USAGE;
+}
+
+/*
+ * Out of memory, or another local failure that is not the daemon's:
+ * exit status 1 as for a usage error, the only other status left.
+ */
+int
+ctl_nomem(void)
+{
+	fprintf(stderr, "ssectl: out of memory\n");
+	return CTL_EXIT_USAGE;
+}
+
+int
+ctl_args_has(const struct ctl_args *args, int key)
+{
+	size_t i;
+
+	for (i = 0; i < args->nopts; i++)
+		if (args->opts[i].key == key)
+			return 1;
+	return 0;
+}
+
+/* The value of the last use of option key, or NULL. */
+const char *
+ctl_args_get(const struct ctl_args *args, int key)
+{
+	size_t i;
+
+	for (i = args->nopts; i > 0; i--)
+		if (args->opts[i - 1].key == key)
+			return args->opts[i - 1].value;
+	return NULL;
+}
+
+/* "a, b, c": the valid words, for a message about a bad one. */
+static void
+valid_commands(char *buf, size_t size)
+{
+	const struct ctl_cmd *const *cp;
+	size_t off = 0;
+	int n;
+
+	buf[0] = '\0';
+	for (cp = ctl_cmds; *cp != NULL && off < size; cp++) {
+		n = snprintf(buf + off, size - off, "%s%s",
+		    cp == ctl_cmds ? "" : ", ", (*cp)->name);
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
+}
+
+/*
+ * The command named word, or a unique prefix of one name; an exact name
+ * wins over a longer one it is a prefix of.  NULL (message printed) when
+ * nothing or several match.
+ */
+static const struct ctl_cmd *
+cmd_find(const char *word)
+{
+	const struct ctl_cmd *const *cp, *found = NULL;
+	size_t len = strlen(word);
+	int ambiguous = 0;
+	char valid[512];
+
+	for (cp = ctl_cmds; *cp != NULL; cp++) {
+		if (strcmp((*cp)->name, word) == 0)
+			return *cp;
+		if (len > 0 && strncmp((*cp)->name, word, len) == 0) {
+			if (found != NULL)
+				ambiguous = 1;
+			found = *cp;
+		}
+	}
+	if (found != NULL && !ambiguous)
+		return found;
+	valid_commands(valid, sizeof(valid));
+	ctl_usage_error("%s command '%s'; valid commands: %s",
+	    ambiguous ? "ambiguous" : "unknown", word, valid);
+	return NULL;
+}
+
+static void
+cmd_print_help(const struct ctl_cmd *cmd, FILE *fp)
+{
+	fprintf(fp, "usage: ssectl %s\n\n%s.\n", cmd->usage, cmd->summary);
+	if (cmd->help != NULL)
+		fprintf(fp, "\n%s", cmd->help);
+	if (cmd->op != SSE_CTL_NONE)
+		fprintf(fp, "\n  --json  print JSON, one object per line\n");
+}
+
+static void
+usage_print(FILE *fp)
+{
+	const struct ctl_cmd *const *cp;
+
+	fprintf(fp, "usage: ssectl [-s SOCKET] [--json] COMMAND [ARGS]\n\n"
+	    "  -s, --socket PATH  control socket of ssed (also $SSED_SOCKET)\n"
+	    "      --json         print JSON, one object per line\n"
+	    "  -h, --help         this help\n\ncommands:\n");
+	for (cp = ctl_cmds; *cp != NULL; cp++)
+		fprintf(fp, "  %-8s %s\n", (*cp)->name, (*cp)->summary);
+	fprintf(fp, "\nCommands may be abbreviated to a unique prefix. "
+	    "'ssectl help COMMAND' details one.\n"
+	    "Exit status: 0 success, 1 usage error, 2 refused by ssed, "
+	    "3 ssed unreachable.\n");
+}
+
+static int
+cmd_help_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    const struct ctl_args *args)
+{
+	const struct ctl_cmd *cmd;
+
+	(void)self;
+	(void)ctx;
+	if (args->argc == 0) {
+		usage_print(stdout);
+		return CTL_EXIT_OK;
+	}
+	if ((cmd = cmd_find(args->argv[0])) == NULL)
+		return CTL_EXIT_USAGE;
+	cmd_print_help(cmd, stdout);
+	return CTL_EXIT_OK;
+}
+
+/*
+ * The option table of cmd with --json and --help appended, in a new
+ * array the caller frees.
+ */
+static struct option *
+cmd_options(const struct ctl_cmd *cmd)
+{
+	struct option *opts;
+	size_t n = 0;
+
+	while (cmd->options != NULL && cmd->options[n].name != NULL)
+		n++;
+	if ((opts = calloc(n + 3, sizeof(*opts))) == NULL)
+		return NULL;
+	if (n > 0)
+		memcpy(opts, cmd->options, n * sizeof(*opts));
+	opts[n] = global_options[1];		/* --json */
+	opts[n + 1] = global_options[2];	/* --help */
+	return opts;
+}
+
+/*
+ * Parse the words after the command name into args (options first, as
+ * getopt_long permutes them; "--" ends the options), then run it.
+ */
+static int
+cmd_run(const struct ctl_cmd *cmd, struct ctl_ctx *ctx, int argc,
+    char **argv)
+{
+	struct ctl_args args = { 0 };
+	struct option *opts = NULL;
+	int ch, rc = CTL_EXIT_USAGE;
+
+	if ((opts = cmd_options(cmd)) == NULL ||
+	    (args.opts = calloc((size_t)argc + 1, sizeof(*args.opts))) == NULL) {
+		ctl_nomem();
+		goto out;
+	}
+	optind = 0;	/* glibc: a full restart, argv[0] is the command */
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			cmd_print_help(cmd, stdout);
+			rc = CTL_EXIT_OK;
+			goto out;
+		case OPT_JSON:
+			ctx->json = 1;
+			break;
+		case ':':
+			ctl_usage_error("%s: option '%s' needs a value",
+			    cmd->name, argv[optind - 1]);
+			goto out;
+		case '?':
+			if (optopt != 0)
+				ctl_usage_error("%s: unknown option '-%c'",
+				    cmd->name, optopt);
+			else
+				ctl_usage_error("%s: unknown or ambiguous "
+				    "option '%s'", cmd->name, argv[optind - 1]);
+			goto out;
+		default:
+			args.opts[args.nopts].key = ch;
+			args.opts[args.nopts].value = optarg;
+			args.nopts++;
+			break;
+		}
+	}
+	args.argv = argv + optind;
+	args.argc = argc - optind;
+	if (args.argc < cmd->minargs) {
+		ctl_usage_error("%s: missing argument; usage: ssectl %s",
+		    cmd->name, cmd->usage);
+		goto out;
+	}
+	if (cmd->maxargs >= 0 && args.argc > cmd->maxargs) {
+		ctl_usage_error("%s: unexpected argument '%s'", cmd->name,
+		    args.argv[cmd->maxargs]);
+		goto out;
+	}
+	rc = cmd->exec(cmd, ctx, &args);
+out:
+	free(args.opts);
+	free(opts);
+	return rc;
+}
+
+/*
+ * $XDG_RUNTIME_DIR/ssed.sock, else /run/ssed/ssed.sock for root, else
+ * /tmp/ssed-<uid>.sock: the same rule as ssed's default --control.
+ */
+static const char *
+default_socket(char *buf, size_t size)
+{
+	const char *xdg;
+
+	if ((xdg = getenv("XDG_RUNTIME_DIR")) != NULL && *xdg != '\0')
+		snprintf(buf, size, "%s/ssed.sock", xdg);
+	else if (geteuid() == 0)
+		snprintf(buf, size, "/run/ssed/ssed.sock");
+	else
+		snprintf(buf, size, "/tmp/ssed-%lu.sock",
+		    (unsigned long)geteuid());
+	return buf;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ctl_ctx ctx = { 0 };
+	const struct ctl_cmd *cmd;
+	char sockbuf[PATH_MAX];
+	const char *env;
+	int ch, rc = CTL_EXIT_USAGE;
+
+	signal(SIGPIPE, SIG_IGN);	/* a closed socket is an EPIPE */
+	if ((env = getenv("SSED_SOCKET")) != NULL && *env != '\0')
+		ctx.socket = env;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+:s:h", global_options,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			ctx.socket = optarg;
+			break;
+		case OPT_JSON:
+			ctx.json = 1;
+			break;
+		case 'h':
+			usage_print(stdout);
+			return CTL_EXIT_OK;
+		case ':':
+			return ctl_usage_error("option '%s' needs a value",
+			    argv[optind - 1]);
+		default:
+			if (optopt != 0)
+				return ctl_usage_error("unknown option '-%c'",
+				    optopt);
+			return ctl_usage_error("unknown option '%s'",
+			    argv[optind - 1]);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0)
+		return ctl_usage_error("no command given");
+	if ((cmd = cmd_find(argv[0])) == NULL)
+		return CTL_EXIT_USAGE;
+	if (ctx.socket == NULL)
+		ctx.socket = default_socket(sockbuf, sizeof(sockbuf));
+	ctx.human = isatty(STDOUT_FILENO);
+	ctl_client_init(&ctx.client, ctx.socket);
+	rc = cmd_run(cmd, &ctx, argc, argv);
+	ctl_client_close(&ctx.client);
+	if ((fflush(stdout) == EOF || ferror(stdout)) && rc == CTL_EXIT_OK) {
+		fprintf(stderr, "ssectl: write error on standard output: %s\n",
+		    strerror(errno));
+		rc = CTL_EXIT_USAGE;
+	}
+	return rc;
+}

@@ -1,0 +1,135 @@
+/*
+ * ssectl.h: the control CLI of ssed.
+ *
+ * ssectl.c owns the command line (global options, the command table, help);
+ * each command lives in cmd_*.c as one struct ctl_cmd; ctl_client.c speaks
+ * the control protocol over the Unix socket through libsseproto; output.c
+ * turns replies into text tables and JSON.  Nothing here knows the broker's
+ * internals: everything goes through the ops in sse_ctl_ops.def.
+ */
+#ifndef SSECTL_H
+#define SSECTL_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <getopt.h>
+#include <jansson.h>
+#include <msgpack.h>
+
+#include "sseproto.h"
+
+/* Exit status, as documented in ssectl(1). */
+enum {
+	CTL_EXIT_OK = 0,
+	CTL_EXIT_USAGE = 1,		/* bad command line */
+	CTL_EXIT_REFUSED = 2,		/* the daemon answered with an error */
+	CTL_EXIT_UNREACHABLE = 3,	/* no connection, or it broke */
+};
+
+/* How long a reply may take before ssectl gives up on the daemon. */
+#define CTL_REPLY_TIMEOUT_MS	30000
+
+/* One connection to the control socket (ctl_client.c). */
+struct ctl_client {
+	const char		*path;
+	int			 fd;
+	uint64_t		 seq;		/* of the request in flight */
+	int			 timeout_ms;	/* per reply; -1 waits forever */
+	struct sse_ctl_writer	 w;
+	char			*rbuf;		/* bytes read, not yet consumed */
+	size_t			 roff, rlen, rcap;
+	msgpack_unpacked	 reply;		/* the last reply */
+};
+
+/* What every command gets: global options and the (lazy) connection. */
+struct ctl_ctx {
+	const char		*socket;
+	int			 json;		/* --json */
+	int			 human;		/* stdout is a terminal */
+	struct ctl_client	 client;
+};
+
+/*
+ * Parsed arguments of one command: its options in command-line order
+ * (a repeated option appears once per use) and its positional words.
+ * ssectl.c fills it from the command's option table, so a command's
+ * exec never sees a malformed command line.
+ */
+struct ctl_arg {
+	int		 key;		/* struct option val */
+	const char	*value;		/* NULL for a flag */
+};
+
+struct ctl_args {
+	struct ctl_arg	*opts;
+	size_t		 nopts;
+	char		**argv;		/* positional words */
+	int		 argc;
+};
+
+/*
+ * A command, as in tmux's cmd_entry.  usage is the whole synopsis, name
+ * first; help (may be NULL) details the options for "ssectl help NAME".
+ * options is a getopt_long table (long names only; --json and --help are
+ * added for every command), ended by a zeroed entry; it may be NULL.
+ * exec runs with ctx->json set and the arguments checked against minargs /
+ * maxargs (-1: no limit); it returns a CTL_EXIT_* code and has printed
+ * any message.
+ */
+struct ctl_cmd {
+	const char		*name;
+	const char		*usage;
+	const char		*summary;
+	const char		*help;
+	int			 op;	/* SSE_CTL_*, or SSE_CTL_NONE */
+	const struct option	*options;
+	int			 minargs;
+	int			 maxargs;
+	int			(*exec)(const struct ctl_cmd *, struct ctl_ctx *,
+				    const struct ctl_args *);
+};
+
+extern const struct ctl_cmd ctl_cmd_help;
+extern const struct ctl_cmd ctl_cmd_kick;
+extern const struct ctl_cmd ctl_cmd_list;
+extern const struct ctl_cmd ctl_cmd_notify;
+extern const struct ctl_cmd ctl_cmd_stats;
+extern const struct ctl_cmd ctl_cmd_version;
+
+/* ssectl.c */
+int		 ctl_usage_error(const char *fmt, ...)
+		    __attribute__((format(printf, 1, 2)));
+int		 ctl_nomem(void);
+int		 ctl_args_has(const struct ctl_args *, int);
+const char	*ctl_args_get(const struct ctl_args *, int);
+
+/* ctl_client.c */
+void		 ctl_client_init(struct ctl_client *, const char *);
+void		 ctl_client_close(struct ctl_client *);
+int		 ctl_client_connect(struct ctl_client *);
+msgpack_packer	*ctl_client_request(struct ctl_client *, int, size_t);
+int		 ctl_client_call(struct ctl_client *, const msgpack_object **);
+int		 ctl_bad_reply(const struct ctl_client *, const char *);
+int		 ctl_call_simple(struct ctl_ctx *, int,
+		    const msgpack_object **);
+
+/* output.c */
+json_t		*ctl_json_from_msgpack(const msgpack_object *);
+int		 ctl_json_print(const msgpack_object *);
+char		*ctl_fmt_value(const msgpack_object *);
+void		 ctl_fmt_duration(char *, size_t, uint64_t);
+void		 ctl_fmt_bytes(char *, size_t, uint64_t);
+
+/* table.c */
+struct ctl_column {
+	const char	*title;
+	int		 right;		/* align right (numbers) */
+};
+struct ctl_table;
+struct ctl_table *ctl_table_new(const struct ctl_column *, size_t);
+int		 ctl_table_add(struct ctl_table *, char **);
+void		 ctl_table_print(const struct ctl_table *, FILE *);
+void		 ctl_table_free(struct ctl_table *);
+
+#endif /* SSECTL_H */
