@@ -1,0 +1,65 @@
+#!/bin/sh
+# control.sh: the control socket answers garbage, truncated, oversized and
+# unknown requests with an error (or a clean close) and keeps serving
+# everyone else; ssectl reports each failure with its documented status.
+. "$(dirname "$0")/lib.sh"
+POKE="$top_builddir/tests/tools/ctlpoke"
+
+# No daemon yet.
+out=$("$SSECTL" stats 2>&1); rc=$?
+is "$rc" "3" "ssectl exits 3 when no daemon listens"
+is "$out" "ssectl: cannot connect to $SSED_SOCKET: No such file or directory (is ssed running?)" \
+    "ssectl says which socket and asks whether ssed runs"
+
+start_ssed || exit 1
+is "$(stat -c %a "$SSED_SOCKET")" "660" "the socket file has mode 0660"
+
+# A client that holds a connection open while others misbehave.
+stats='0000001283a17601a26f70a57374617473a373657103'
+out=$("$POKE" "$SSED_SOCKET" "$stats")
+like "$out" '"seq"=>3, "result"=>\{' "a well-formed stats request is answered"
+
+out=$("$POKE" "$SSED_SOCKET" 00000003c1c1c1); rc=$?
+like "$out" '"code"=>"BAD_FRAME"' "garbage gets a BAD_FRAME error"
+is "$rc" "0" "and the daemon closes that connection"
+out=$("$POKE" "$SSED_SOCKET" 000000029101); rc=$?
+like "$out" '"code"=>"BAD_FRAME"' "a frame that is not a map gets BAD_FRAME"
+out=$("$POKE" "$SSED_SOCKET" ffffffff00); rc=$?
+like "$out" '"code"=>"FRAME_TOO_LARGE"' "an oversized frame gets FRAME_TOO_LARGE"
+is "$rc" "0" "and the connection is closed"
+out=$("$POKE" "$SSED_SOCKET" 00000010838383); rc=$?
+is "$out" "" "a truncated frame gets no reply"
+is "$rc" "0" "the daemon closes it when the client leaves"
+out=$("$POKE" "$SSED_SOCKET" 0000001183a17601a26f70a46e6f7065a373657107)
+like "$out" '"seq"=>7, "error"=>\{"code"=>"UNKNOWN_OP"' "an unknown op gets UNKNOWN_OP with its seq"
+out=$("$POKE" "$SSED_SOCKET" 0000001283a17602a26f70a57374617473a373657101)
+like "$out" '"code"=>"VERSION_MISMATCH"' "a newer protocol version gets VERSION_MISMATCH"
+out=$("$POKE" "$SSED_SOCKET" 0000000d82a17601a26f70a57374617473)
+like "$out" '"code"=>"BAD_REQUEST"' "a request without seq gets BAD_REQUEST"
+# Two requests in one write, the first bad: both answered, in order.
+out=$("$POKE" "$SSED_SOCKET" 0000001183a17601a26f70a46e6f7065a373657107"$stats" | tr '\n' ' ')
+like "$out" 'UNKNOWN_OP.*"seq"=>3, "result"' "requests after a bad one on the same connection are served"
+# publish with a wrong type: data is an integer
+out=$("$POKE" "$SSED_SOCKET" 0000002285a17601a26f70a77075626c697368a373657109a5746f706963a17aa46461746101)
+like "$out" '"code"=>"BAD_REQUEST", "message"=>"data: wrong type"' "a field of the wrong type is named in the error"
+
+# ssectl's exit statuses.
+out=$("$SSECTL" notify 'bad topic' x 2>&1); rc=$?
+is "$rc" "2" "a refused request exits 2"
+like "$out" '^ssectl: INVALID_TOPIC: ' "and prints the daemon's code and message"
+out=$("$SSECTL" frobnicate 2>&1); rc=$?
+is "$rc" "1" "an unknown command exits 1"
+like "$out" "^ssectl: .*try 'ssectl help'" "and points at help"
+out=$("$SSECTL" kick 2>&1); rc=$?
+is "$rc" "1" "kick without a selector is a usage error"
+head -c 600000 /dev/zero | tr '\0' a >"$T_DIR/big"
+out=$("$SSECTL" notify builds <"$T_DIR/big" 2>&1); rc=$?
+is "$rc" "2" "an event over --max-event-size is refused"
+like "$out" 'EVENT_TOO_LARGE' "with EVENT_TOO_LARGE"
+
+# The daemon survived all of it.
+out=$("$SSECTL" --json stats); rc=$?
+is "$rc" "0" "ssectl stats still works"
+like "$out" '"connections":0' "stats reports zero connections"
+is "$("$SSECTL" version | tail -n 1)" "ssed 0.1.0 (protocol 1)" "version names the daemon and protocol"
+done_testing

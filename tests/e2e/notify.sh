@@ -1,0 +1,42 @@
+#!/bin/sh
+# notify.sh: ssectl notify publishes an argument, all of stdin as one
+# event (final newline dropped), or each stdin line as its own event.
+. "$(dirname "$0")/lib.sh"
+start_ssed || exit 1
+
+bg curl -sN "$BASE/sse/updates/ops" -o "$T_DIR/s.out"
+wait_for 5 grep -q retry "$T_DIR/s.out"
+
+"$SSECTL" notify ops 'from argument' >/dev/null
+printf 'one\ntwo\n' | "$SSECTL" notify ops >/dev/null
+printf 'typed' | "$SSECTL" notify --event deploy ops >/dev/null
+ids=$(printf 'l1\nl2\n\nl3\n' | "$SSECTL" notify --lines ops)
+is "$(printf '%s\n' "$ids" | grep -cE '^[0-9]+-[0-9]+$')" "3" "--lines prints one id per non-empty line"
+wait_for 5 grep -q 'data: l3' "$T_DIR/s.out"
+data=$(grep -E '^(data|event):' "$T_DIR/s.out" | tr '\n' '|')
+is "$data" "data: from argument|data: one|data: two|event: deploy|data: typed|data: l1|data: l2|data: l3|" \
+    "argument, stdin (final newline dropped), --event and --lines arrive as sent"
+
+# --lines as a pipe that stays open: each line goes out as it arrives.
+mkfifo "$T_DIR/fifo"
+bg sh -c "\"$SSECTL\" notify --lines ops <\"$T_DIR/fifo\" >\"$T_DIR/ids\""
+NPID=$BG_PID
+exec 3>"$T_DIR/fifo"
+echo 'live one' >&3
+wait_for 5 grep -q 'data: live one' "$T_DIR/s.out"
+ok $? "a line is published while the input stays open"
+exec 3>&-
+wait_pid "$NPID" 5
+is "$WAIT_RC" "0" "notify --lines exits 0 at end of input"
+
+# user:NAME shorthand
+id=$("$SSECTL" notify --user alice 'hi alice')
+like "$id" '^[0-9]+-[0-9]+$' "--user NAME publishes to user:NAME"
+got=$(curl -s -m 1 -H 'Last-Event-ID: 0-0' "$BASE/sse/updates/user:alice" | grep '^data:')
+is "$got" "data: hi alice" "the event is on topic user:alice"
+
+# many lines in few requests
+seq 1 20000 | "$SSECTL" notify --lines bulk >"$T_DIR/bulk.ids"
+is "$(lines "$T_DIR/bulk.ids")" "20000" "20000 lines give 20000 ids"
+is "$(sort -u "$T_DIR/bulk.ids" | wc -l | tr -d ' ')" "20000" "all ids are distinct"
+done_testing
