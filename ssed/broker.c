@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "broker.h"
 #include "log.h"
 #include "subscriber.h"
@@ -48,6 +50,50 @@ broker_shutdown(void)
 {
 	loop_timer_stop(&expire_timer);
 	topic_free_all();
+}
+
+struct topic *
+broker_topic(const char *name, size_t len, int *err)
+{
+	struct topic *t;
+
+	if (broker.cfg.registered_only && (len < 5 ||
+	    strncmp(name, "user:", 5) != 0)) {
+		if ((t = topic_find(name, len)) == NULL)
+			*err = SSE_ENOENT;
+		return t;
+	}
+	if ((t = topic_get(name, len)) == NULL)
+		*err = SSE_ENOMEM;
+	return t;
+}
+
+int
+broker_check_event(const char *topic, const char *type, const char *data,
+    size_t len, const char **why)
+{
+	json_t	*o;
+	int	 is_object;
+
+	if (strncmp(topic, "user:", 5) != 0)
+		return 0;
+	if (type != NULL && strcmp(type, "error") == 0)
+		return 0;
+	if (type != NULL && strcmp(type, "notification") != 0 &&
+	    strcmp(type, "status_update") != 0) {
+		*why = "on user: topics the event type is notification, "
+		    "status_update or error";
+		return -1;
+	}
+	o = json_loadb(data, len, 0, NULL);
+	is_object = json_is_object(o);
+	json_decref(o);
+	if (!is_object) {
+		*why = "on user: topics the data of a notification or "
+		    "status_update must be a JSON object";
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -109,7 +155,7 @@ broker_replay(struct sub *s, const struct evid *after)
 		struct frame *f;
 
 		broker.stats.replays_incomplete++;
-		f = sub_error_frame("REPLAY_INCOMPLETE",
+		f = sub_error_frame(s, "REPLAY_INCOMPLETE",
 		    "some events after the requested id are no longer retained",
 		    "oldest_id", oldest != NULL ? oldest->idstr : "");
 		if (f != NULL) {

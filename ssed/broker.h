@@ -23,6 +23,7 @@ struct broker_config {
 	size_t			 queue_bytes;	/* per-subscriber bound */
 	size_t			 queue_events;
 	int			 write_timeout_ms;
+	int			 registered_only;	/* --topics=registered */
 };
 
 struct broker_stats {
@@ -51,6 +52,21 @@ extern struct broker broker;
 
 int	 broker_init(const struct broker_config *);
 void	 broker_shutdown(void);
+
+/*
+ * The topic called name: created on first use, unless topics must be
+ * registered (user:NAME topics always exist).  NULL with *err set to
+ * SSE_ENOENT or SSE_ENOMEM.
+ */
+struct topic	*broker_topic(const char *name, size_t len, int *err);
+
+/*
+ * Check an event before it is published: on user:NAME topics the type is
+ * notification (the default), status_update or error, and the data of a
+ * notification or status_update is a JSON object.  0, or -1 with *why.
+ */
+int	 broker_check_event(const char *topic, const char *type,
+	    const char *data, size_t len, const char **why);
 
 /*
  * Publish data on topic t.  On success returns 0, with *evp holding a

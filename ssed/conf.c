@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "control.h"
@@ -24,7 +25,7 @@ struct opt {
 	const char	*arg;
 	const char	*help;
 	size_t		 off;		/* in struct ssed_config */
-	unsigned long long max;
+	unsigned long long max;		/* OPT_LIST: offset of the count */
 	const char	*choices;	/* OPT_CHOICE: "a|b", index stored */
 };
 
@@ -32,11 +33,31 @@ struct opt {
 
 static const struct opt opts[] = {
 	{ "listen", 'l', OPT_LIST, "ADDR:PORT", "listen here (repeatable; "
-	    "default 127.0.0.1:8002)", OFF(http.listen), 0, NULL },
+	    "default 127.0.0.1:8002)", OFF(http.listen), OFF(http.nlisten),
+	    NULL },
 	{ "control", 's', OPT_STR, "PATH", "control socket path",
 	    OFF(control_path), 0, NULL },
-	{ "auth", 'a', OPT_CHOICE, "MODE", "none (local development only)",
-	    OFF(auth_none), 0, "none" },
+	{ "auth", 'a', OPT_CHOICE, "MODE", "jwt (default) or none (local "
+	    "development only)", OFF(auth_mode), 0, "none|jwt" },
+	{ "jwt-secret-file", 267, OPT_STR, "FILE", "HS256/384/512 secret",
+	    OFF(auth.secret_file), 0, NULL },
+	{ "jwt-key", 268, OPT_STR, "FILE", "RS256/ES256 public key (PEM)",
+	    OFF(auth.key_file), 0, NULL },
+	{ "jwt-issuer", 269, OPT_STR, "ISS", "required iss claim",
+	    OFF(auth.issuer), 0, NULL },
+	{ "jwt-audience", 270, OPT_STR, "AUD", "required aud claim",
+	    OFF(auth.audience), 0, NULL },
+	{ "jwt-leeway", 271, OPT_UINT, "SECS", "clock skew allowed "
+	    "(default 30)", OFF(auth.leeway), 3600, NULL },
+	{ "state-dir", 272, OPT_STR, "DIR", "where a generated secret is "
+	    "kept", OFF(auth.state_dir), 0, NULL },
+	{ "cors-origin", 273, OPT_LIST, "ORIGIN", "allow this browser origin "
+	    "(repeatable, or *)", OFF(http.cors), OFF(http.ncors), NULL },
+	{ "max-conns-per-user", 274, OPT_UINT, "N", "streams per user or "
+	    "anonymous address (default 10, 0 = no limit)",
+	    OFF(http.max_per_user), 1000000, NULL },
+	{ "topics", 275, OPT_CHOICE, "MODE", "auto (default) or registered",
+	    OFF(broker.registered_only), 0, "auto|registered" },
 	{ "heartbeat", 256, OPT_SECS, "SECS", "heartbeat interval "
 	    "(default 30, 0 = off)", OFF(broker.heartbeat_ms), 86400, NULL },
 	{ "retry", 257, OPT_UINT, "MS", "retry: hint sent to clients "
@@ -156,7 +177,7 @@ apply(struct ssed_config *cfg, const struct opt *o, const char *arg)
 		return 0;
 	case OPT_LIST: {
 		char	***list = (char ***)base;
-		size_t	  *cnt = &cfg->http.nlisten;
+		size_t	  *cnt = (size_t *)((char *)cfg + o->max);
 		char	 **nl = reallocarray(*list, *cnt + 1, sizeof(*nl));
 
 		if (nl == NULL)
@@ -171,8 +192,7 @@ apply(struct ssed_config *cfg, const struct opt *o, const char *arg)
 			    o->name, arg, o->choices);
 			return -1;
 		}
-		/* --auth=none sets auth_none; --log-format=json log_json. */
-		*(int *)base = o->key == 'a' ? 1 : idx;
+		*(int *)base = idx;
 		return 0;
 	default:
 		break;
@@ -199,6 +219,23 @@ apply(struct ssed_config *cfg, const struct opt *o, const char *arg)
 	return 0;
 }
 
+/* /var/lib/ssed for root, else $XDG_STATE_HOME/ssed or ~/.local/state/ssed. */
+static const char *
+default_state_dir(void)
+{
+	static char	 buf[4096];
+	const char	*x = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+
+	if (geteuid() == 0)
+		return "/var/lib/ssed";
+	if (x != NULL && *x != '\0')
+		snprintf(buf, sizeof(buf), "%s/ssed", x);
+	else
+		snprintf(buf, sizeof(buf), "%s/.local/state/ssed",
+		    home != NULL ? home : "/tmp");
+	return buf;
+}
+
 int
 config_parse(struct ssed_config *cfg, int argc, char *argv[])
 {
@@ -217,7 +254,9 @@ config_parse(struct ssed_config *cfg, int argc, char *argv[])
 	};
 	cfg->http.conn_memory = 4096;
 	cfg->http.idle_timeout = 60;
-	cfg->auth_none = 1;
+	cfg->http.max_per_user = 10;
+	cfg->auth_mode = 1;
+	cfg->auth.leeway = 30;
 
 	*p++ = ':';
 	for (i = 0; i < NOPTS; i++) {
@@ -272,6 +311,9 @@ config_parse(struct ssed_config *cfg, int argc, char *argv[])
 	}
 	if (cfg->control_path == NULL)
 		cfg->control_path = control_default_path();
+	cfg->auth.none = cfg->auth_mode == 0;
+	if (cfg->auth.state_dir == NULL)
+		cfg->auth.state_dir = default_state_dir();
 	if (cfg->broker.max_event_size == 0) {
 		fprintf(stderr, "ssed: --max-event-size must be at least 1\n");
 		return -1;
@@ -283,5 +325,7 @@ void
 config_free(struct ssed_config *cfg)
 {
 	free(cfg->http.listen);
+	free(cfg->http.cors);
 	cfg->http.listen = NULL;
+	cfg->http.cors = NULL;
 }

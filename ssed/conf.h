@@ -5,14 +5,16 @@
 #ifndef SSED_CONF_H
 #define SSED_CONF_H
 
+#include "auth.h"
 #include "broker.h"
 #include "http.h"
 
 struct ssed_config {
 	struct broker_config	 broker;
 	struct http_config	 http;
+	struct auth_config	 auth;
 	const char		*control_path;
-	int			 auth_none;
+	int			 auth_mode;	/* 0 none, 1 jwt */
 	int			 log_json;
 	int			 verbose;
 };

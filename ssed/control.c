@@ -431,7 +431,7 @@ op_version(struct ctl_client *c, const msgpack_object *req, uint64_t seq)
 	sse_ctl_begin(&c->w);
 	sse_ctl_pack_result(&c->w.pk, seq, 2);
 	pack_kv_str(&c->w.pk, "version", PACKAGE_VERSION);
-	pack_kv_u64(&c->w.pk, "protocol", SSE_CTL_VERSION);
+	pack_kv_u64(&c->w.pk, "protocol", SSE_CTL_PROTO_VERSION);
 	sse_ctl_end(&c->w);
 }
 
@@ -455,7 +455,7 @@ dispatch(struct ctl_client *c, const msgpack_object *req)
 		break;
 	case SSE_EVERSION:
 		reply_error(c, seq, "VERSION_MISMATCH", "this ssed speaks "
-		    "control protocol version %d", SSE_CTL_VERSION);
+		    "control protocol version %d", SSE_CTL_PROTO_VERSION);
 		return;
 	case SSE_EUNKNOWNOP:
 		reply_error(c, seq, "UNKNOWN_OP", "unknown op (see "

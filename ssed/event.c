@@ -198,6 +198,22 @@ fail:
 	return NULL;
 }
 
+struct frame *
+event_typed_frame(struct event *ev)
+{
+	struct sse_msg	m;
+	int		err;
+
+	if (ev->type != NULL)
+		return ev->frame;
+	if (ev->typed == NULL) {
+		m = (struct sse_msg){ .id = ev->idstr, .event = "notification",
+		    .data = ev->data, .datalen = ev->datalen, .retry = -1 };
+		ev->typed = frame_encode(&m, &err);
+	}
+	return ev->typed;
+}
+
 struct event *
 event_ref(struct event *ev)
 {
@@ -211,6 +227,7 @@ event_unref(struct event *ev)
 	if (ev == NULL || --ev->refs > 0)
 		return;
 	frame_unref(ev->frame);
+	frame_unref(ev->typed);
 	free(ev->topic);
 	free(ev->type);
 	free(ev->data);

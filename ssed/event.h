@@ -73,12 +73,20 @@ struct event {
 	char		*data;		/* NUL-terminated */
 	size_t		 datalen;
 	struct frame	*frame;		/* id, type, data */
+	struct frame	*typed;		/* same with "event: notification"
+					   when untyped; built on demand */
 };
 
 /* A new event with the next id; NULL with *err set on failure. */
 struct event	*event_new(const char *topic, const char *type,
 		    const char *data, size_t datalen, int *err);
 struct event	*event_ref(struct event *);
+/*
+ * The frame for streams where every frame names its type (the per-user
+ * stream): an untyped event is a "notification" there.  NULL when out of
+ * memory.
+ */
+struct frame	*event_typed_frame(struct event *);
 void		 event_unref(struct event *);
 
 #endif

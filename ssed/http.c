@@ -35,6 +35,8 @@ struct httpd {
 
 static struct httpd	daemons[MAX_DAEMONS];
 static size_t		ndaemons;
+static const struct http_config *hcfg;
+static unsigned long long status_counts[600];
 
 static void	httpd_run(void *);
 
@@ -87,11 +89,73 @@ http_wakeup(void)
 		httpd_schedule(&daemons[i]);
 }
 
+unsigned long long
+http_status_count(unsigned status)
+{
+	return status < 600 ? status_counts[status] : 0;
+}
+
+/* The Access-Control-Allow-Origin for this request, or NULL. */
+static const char *
+cors_origin(struct MHD_Connection *c)
+{
+	const char	*origin;
+	size_t		 i;
+
+	if (hcfg == NULL || hcfg->ncors == 0)
+		return NULL;
+	origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+	for (i = 0; i < hcfg->ncors; i++) {
+		if (strcmp(hcfg->cors[i], "*") == 0)
+			return "*";
+		if (origin != NULL && strcmp(hcfg->cors[i], origin) == 0)
+			return origin;
+	}
+	return NULL;
+}
+
+enum MHD_Result
+http_queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *r)
+{
+	const char	*allow = cors_origin(c);
+	enum MHD_Result	 ret;
+
+	if (allow != NULL) {
+		MHD_add_response_header(r, "Access-Control-Allow-Origin", allow);
+		if (strcmp(allow, "*") != 0)
+			MHD_add_response_header(r, "Vary", "Origin");
+	}
+	if (status < 600)
+		status_counts[status]++;
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* OPTIONS: CORS preflight for the configured origins. */
+static enum MHD_Result
+preflight(struct MHD_Connection *c, const char *methods)
+{
+	struct MHD_Response *r;
+
+	r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, "Allow", methods);
+	if (cors_origin(c) != NULL) {
+		MHD_add_response_header(r, "Access-Control-Allow-Methods",
+		    methods);
+		MHD_add_response_header(r, "Access-Control-Allow-Headers",
+		    "Authorization, Last-Event-ID, Cache-Control, Content-Type");
+		MHD_add_response_header(r, "Access-Control-Max-Age", "600");
+	}
+	return http_queue(c, MHD_HTTP_NO_CONTENT, r);
+}
+
 enum MHD_Result
 http_json(struct MHD_Connection *c, unsigned status, const char *body)
 {
 	struct MHD_Response	*r;
-	enum MHD_Result		 ret;
 
 	r = MHD_create_response_from_buffer(strlen(body), (void *)body,
 	    MHD_RESPMEM_MUST_COPY);
@@ -99,9 +163,7 @@ http_json(struct MHD_Connection *c, unsigned status, const char *body)
 		return MHD_NO;
 	MHD_add_response_header(r, "Content-Type", "application/json");
 	MHD_add_response_header(r, "Cache-Control", "no-store");
-	ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return ret;
+	return http_queue(c, status, r);
 }
 
 static enum MHD_Result
@@ -109,7 +171,6 @@ http_error_allow(struct MHD_Connection *c, unsigned status, const char *code,
     const char *message, const char *allow)
 {
 	struct MHD_Response	*r;
-	enum MHD_Result		 ret;
 	json_t			*o;
 	char			*s;
 
@@ -129,9 +190,11 @@ http_error_allow(struct MHD_Connection *c, unsigned status, const char *code,
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	if (allow != NULL)
 		MHD_add_response_header(r, "Allow", allow);
-	ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return ret;
+	if (status == MHD_HTTP_UNAUTHORIZED)
+		MHD_add_response_header(r, "WWW-Authenticate",
+		    strcmp(code, "UNAUTHORIZED") == 0 ? "Bearer" :
+		    "Bearer error=\"invalid_token\"");
+	return http_queue(c, status, r);
 }
 
 enum MHD_Result
@@ -168,59 +231,94 @@ healthz(struct MHD_Connection *c)
 {
 	static const char	 ok[] = "ok\n";
 	struct MHD_Response	*r;
-	enum MHD_Result		 ret;
 
 	r = MHD_create_response_from_buffer(sizeof(ok) - 1, (void *)ok,
 	    MHD_RESPMEM_PERSISTENT);
 	if (r == NULL)
 		return MHD_NO;
 	MHD_add_response_header(r, "Content-Type", "text/plain");
-	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
-	return ret;
+	return http_queue(c, MHD_HTTP_OK, r);
 }
 
-/* Route a request; the path and method tables of CONTRACT section 2. */
+/* The endpoints of CONTRACT section 2: path, methods, handler. */
+enum route_kind { R_NOTIFY, R_UPDATES, R_UPDATES_MULTI, R_EVENTS, R_HEALTHZ,
+    R_METRICS };
+
+static const struct route {
+	const char	*path;
+	int		 prefix;	/* path is a prefix, the rest an arg */
+	enum route_kind	 kind;
+	const char	*methods;
+} routes[] = {
+	{ "/sse/notify/", 1, R_NOTIFY, "POST, OPTIONS" },
+	{ "/sse/updates/", 1, R_UPDATES, "GET, OPTIONS" },
+	{ "/sse/updates", 0, R_UPDATES_MULTI, "GET, OPTIONS" },
+	{ "/api/v1/client/events", 0, R_EVENTS, "GET, OPTIONS" },
+	{ "/healthz", 0, R_HEALTHZ, "GET, OPTIONS" },
+	{ "/metrics", 0, R_METRICS, "GET, OPTIONS" },
+};
+
+static int
+method_allowed(const char *method, const char *methods)
+{
+	if (strcmp(method, MHD_HTTP_METHOD_HEAD) == 0)
+		method = MHD_HTTP_METHOD_GET;
+	return strstr(methods, method) != NULL;
+}
+
 static enum MHD_Result
 access_cb(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload,
     size_t *upload_size, void **con_cls)
 {
-	static const char updates[] = "/sse/updates/";
-	static const char notify[] = "/sse/notify/";
-	int get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
-	    strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+	const struct route	*r = NULL;
+	const char		*arg = NULL;
+	size_t			 i;
+	char			 msg[80];
 
 	(void)cls;
-	if (strncmp(url, notify, sizeof(notify) - 1) == 0) {
-		if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
-			return http_error_allow(c, MHD_HTTP_METHOD_NOT_ALLOWED,
-			    "METHOD_NOT_ALLOWED", "use POST to publish",
-			    "POST, OPTIONS");
-		return http_publish(c, url + sizeof(notify) - 1, upload,
-		    upload_size, con_cls);
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]) && r == NULL; i++) {
+		size_t n = strlen(routes[i].path);
+
+		if (routes[i].prefix ? strncmp(url, routes[i].path, n) == 0 :
+		    strcmp(url, routes[i].path) == 0) {
+			r = &routes[i];
+			arg = url + n;
+		}
 	}
-	if (*con_cls == NULL && *upload_size > 0) {
+	if (r == NULL)
+		return http_error(c, MHD_HTTP_NOT_FOUND, "NOT_FOUND",
+		    "no such endpoint (see ssed(8))");
+	if (r->kind == R_NOTIFY && *con_cls != NULL)
+		return http_publish(c, arg, upload, upload_size, con_cls);
+	if (*upload_size > 0 && r->kind != R_NOTIFY) {
 		/* A body where none belongs: drop it, answer at the end. */
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (strncmp(url, updates, sizeof(updates) - 1) == 0) {
-		if (!get)
-			return http_error_allow(c, MHD_HTTP_METHOD_NOT_ALLOWED,
-			    "METHOD_NOT_ALLOWED", "use GET to subscribe",
-			    "GET, OPTIONS");
-		return http_stream(c, version, url + sizeof(updates) - 1,
-		    con_cls);
+	if (strcmp(method, MHD_HTTP_METHOD_OPTIONS) == 0)
+		return preflight(c, r->methods);
+	if (!method_allowed(method, r->methods)) {
+		snprintf(msg, sizeof(msg), "%s is not allowed here (use %s)",
+		    method, r->methods);
+		return http_error_allow(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    "METHOD_NOT_ALLOWED", msg, r->methods);
 	}
-	if (strcmp(url, "/healthz") == 0) {
-		if (!get)
-			return http_error_allow(c, MHD_HTTP_METHOD_NOT_ALLOWED,
-			    "METHOD_NOT_ALLOWED", "use GET", "GET");
-		return healthz(c);
+	switch (r->kind) {
+	case R_NOTIFY:
+		return http_publish(c, arg, upload, upload_size, con_cls);
+	case R_UPDATES:
+		return http_stream(c, version, arg, con_cls);
+	case R_UPDATES_MULTI:
+		return http_stream_multi(c, version, con_cls);
+	case R_EVENTS:
+		return http_events(c, version, con_cls);
+	case R_METRICS:
+		return http_metrics(c);
+	case R_HEALTHZ:
+		break;
 	}
-	return http_error(c, MHD_HTTP_NOT_FOUND, "NOT_FOUND",
-	    "no such endpoint (see ssed(8))");
+	return healthz(c);
 }
 
 static void
@@ -294,6 +392,7 @@ http_start(const struct http_config *cfg)
 {
 	size_t i;
 
+	hcfg = cfg;
 	if (cfg->nlisten > MAX_DAEMONS) {
 		log_err("too many --listen addresses (at most %d)", MAX_DAEMONS);
 		return -1;

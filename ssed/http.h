@@ -13,6 +13,9 @@ struct http_config {
 	size_t		  conn_memory;
 	unsigned	  max_conns;
 	unsigned	  idle_timeout;	/* s, for non-stream connections */
+	char		**cors;		/* --cors-origin, "*" for any */
+	size_t		  ncors;
+	unsigned	  max_per_user;	/* --max-conns-per-user */
 };
 
 int	 http_start(const struct http_config *);
@@ -30,6 +33,24 @@ struct http_req {
 	enum { REQ_STREAM, REQ_PUBLISH } kind;
 };
 
+struct auth_token;
+
+/*
+ * Queue r (and drop our reference): every answer goes through here, so
+ * CORS headers and the per-status counters are never forgotten.
+ */
+enum MHD_Result	 http_queue(struct MHD_Connection *, unsigned status,
+		    struct MHD_Response *r);
+/*
+ * Authenticate the request (Authorization: Bearer, else ?token=).
+ * Returns 0 with *tok set (NULL under --auth=none), or -1 after queueing
+ * the 401 in *ret.
+ */
+int		 http_authenticate(struct MHD_Connection *,
+		    struct auth_token **tok, enum MHD_Result *ret);
+/* A short unique id for a request, for answers and log lines. */
+void		 http_request_id(char buf[24]);
+
 /* Queue a JSON error {"status":"error","code","message"}. */
 enum MHD_Result	 http_error(struct MHD_Connection *, unsigned status,
 		    const char *code, const char *message);
@@ -39,6 +60,14 @@ void		 http_remote(struct MHD_Connection *, char *buf, size_t len);
 
 enum MHD_Result	 http_stream(struct MHD_Connection *, const char *version,
 		    const char *topic, void **con_cls);
+enum MHD_Result	 http_stream_multi(struct MHD_Connection *,
+		    const char *version, void **con_cls);
+enum MHD_Result	 http_events(struct MHD_Connection *, const char *version,
+		    void **con_cls);
+enum MHD_Result	 http_metrics(struct MHD_Connection *);
+/* Counters of answers by status, for /metrics. */
+unsigned long long http_status_count(unsigned status);
+unsigned long long http_auth_failures(const char *code);
 enum MHD_Result	 http_publish(struct MHD_Connection *, const char *topic,
 		    const char *upload, size_t *upload_size, void **con_cls);
 void		 http_req_done(void *con_cls);

@@ -11,14 +11,16 @@
 #include <jansson.h>
 
 #define SSED_HTTP_INTERNAL
+#include "auth.h"
 #include "broker.h"
 #include "http.h"
+#include "http_stream.h"
 #include "log.h"
 #include "topic.h"
 
 struct publish_req {
 	struct http_req	 base;
-	char		 topic[TOPIC_NAME_MAX + 1];
+	char		 topic[TOPIC_NAME_MAX + 1];	/* checked */
 	char		*body;
 	size_t		 len, cap;
 	int		 too_big;
@@ -67,7 +69,7 @@ publish(struct MHD_Connection *c, struct publish_req *r)
 {
 	struct topic	*t;
 	struct event	*ev;
-	const char	*type;
+	const char	*type, *why;
 	unsigned	 nsubs;
 	json_t		*o;
 	char		*js;
@@ -80,9 +82,15 @@ publish(struct MHD_Connection *c, struct publish_req *r)
 	if (type != NULL && !sse_field_is_valid(type, strlen(type)))
 		return http_error(c, MHD_HTTP_BAD_REQUEST, "INVALID_PARAMETER",
 		    "event type may not contain CR, LF or NUL");
-	if ((t = topic_get(r->topic, strlen(r->topic))) == NULL)
-		return http_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "INTERNAL", "out of memory");
+	/* Looked up again: the topic may have been deleted meanwhile. */
+	if ((t = broker_topic(r->topic, strlen(r->topic), &err)) == NULL)
+		return http_error(c, err == SSE_ENOENT ? MHD_HTTP_NOT_FOUND :
+		    MHD_HTTP_INTERNAL_SERVER_ERROR, err == SSE_ENOENT ?
+		    "TOPIC_NOT_FOUND" : "INTERNAL", err == SSE_ENOENT ?
+		    "the topic was deleted" : "out of memory");
+	if (broker_check_event(t->name, type, r->body != NULL ? r->body : "",
+	    r->len, &why) == -1)
+		return http_error(c, MHD_HTTP_BAD_REQUEST, "INVALID_EVENT", why);
 	err = broker_publish(t, type, r->body != NULL ? r->body : "", r->len,
 	    &ev, &nsubs);
 	if (err != 0)
@@ -107,15 +115,18 @@ http_publish(struct MHD_Connection *c, const char *name, const char *upload,
     size_t *upload_size, void **con_cls)
 {
 	struct publish_req	*r = *con_cls;
+	struct auth_token	*tok;
+	struct topic		*t;
 	const char		*cl;
+	enum MHD_Result		 ret;
 
 	if (r == NULL) {
-		size_t len = strlen(name);
-
-		if (!topic_name_is_valid(name, len))
-			return http_error(c, MHD_HTTP_BAD_REQUEST,
-			    "INVALID_TOPIC", "topic names are 1-200 bytes of "
-			    "A-Z a-z 0-9 . _ ~ : @ -");
+		if (http_authenticate(c, &tok, &ret) == -1)
+			return ret;
+		ret = http_topic_for(c, name, tok, 1, &t);
+		auth_token_free(tok);
+		if (t == NULL)
+			return ret;
 		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl != NULL && strtoull(cl, NULL, 10) >
@@ -124,7 +135,7 @@ http_publish(struct MHD_Connection *c, const char *name, const char *upload,
 		if ((r = calloc(1, sizeof(*r))) == NULL)
 			return MHD_NO;
 		r->base.kind = REQ_PUBLISH;
-		memcpy(r->topic, name, len + 1);
+		memcpy(r->topic, t->name, strlen(t->name) + 1);
 		*con_cls = r;
 		return MHD_YES;
 	}

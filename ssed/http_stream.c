@@ -1,5 +1,6 @@
 /*
- * http_stream.c: GET /sse/updates/{topic}, the per-topic event stream.
+ * http_stream.c: the event streams, GET /sse/updates/{topic} and
+ * GET /sse/updates?topic=A&topic=B (http_events.c adds the per-user one).
  *
  * libmicrohttpd writes the response head and the first chunk ("retry:").
  * When it asks the content reader for more, everything before is on the
@@ -18,10 +19,13 @@
 #include <sys/socket.h>
 
 #define SSED_HTTP_INTERNAL
+#include "auth.h"
 #include "broker.h"
 #include "http.h"
+#include "http_stream.h"
 #include "log.h"
 #include "subscriber.h"
+#include "ulimit.h"
 
 #define CLIENT_ID_MAX	128
 
@@ -97,19 +101,77 @@ last_event_id(struct MHD_Connection *c)
 }
 
 enum MHD_Result
-http_stream(struct MHD_Connection *c, const char *version, const char *name,
-    void **con_cls)
+http_topic_for(struct MHD_Connection *c, const char *name,
+    const struct auth_token *tok, int publish, struct topic **out)
 {
-	struct MHD_Response	*resp;
-	struct stream_req	*r;
-	struct topic		*t;
-	struct evid		 after;
-	const char		*lei, *cid;
-	enum MHD_Result		 ret;
+	int err;
 
+	*out = NULL;
 	if (!topic_name_is_valid(name, strlen(name)))
 		return http_error(c, MHD_HTTP_BAD_REQUEST, "INVALID_TOPIC",
 		    "topic names are 1-200 bytes of A-Z a-z 0-9 . _ ~ : @ -");
+	if (!(publish ? auth_may_publish(tok, name) :
+	    auth_may_subscribe(tok, name)))
+		return http_error(c, MHD_HTTP_FORBIDDEN, "FORBIDDEN", publish ?
+		    "the token does not allow publishing to this topic" :
+		    "the token does not allow reading this topic");
+	if ((*out = broker_topic(name, strlen(name), &err)) == NULL)
+		return err == SSE_ENOENT ? http_error(c, MHD_HTTP_NOT_FOUND,
+		    "TOPIC_NOT_FOUND", "no such topic (topics must be "
+		    "registered with 'ssectl topics create')") :
+		    http_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "INTERNAL",
+		    "out of memory");
+	return MHD_YES;
+}
+
+/* 429 as an event stream holding one error event (CONTRACT section 2). */
+static enum MHD_Result
+too_many(struct MHD_Connection *c, const char *rid)
+{
+	struct MHD_Response	*r;
+	char			 body[256];
+	int			 n;
+
+	n = snprintf(body, sizeof(body), "event: error\ndata: {\"code\":"
+	    "\"RATE_LIMIT_EXCEEDED\",\"message\":\"too many concurrent "
+	    "streams for this user\",\"request_id\":\"%s\"}\n\n", rid);
+	r = MHD_create_response_from_buffer((size_t)n, body,
+	    MHD_RESPMEM_MUST_COPY);
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, "Content-Type", "text/event-stream");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	return http_queue(c, MHD_HTTP_TOO_MANY_REQUESTS, r);
+}
+
+static char *
+limit_key(const struct auth_token *tok, const char *remote)
+{
+	char	buf[256];
+	size_t	n;
+
+	if (tok != NULL)
+		snprintf(buf, sizeof(buf), "u:%s", tok->sub);
+	else {
+		/* Anonymous streams count per address, not per port. */
+		snprintf(buf, sizeof(buf), "a:%s", remote);
+		if ((n = strlen(buf)) > 2 && strrchr(buf, ':') > buf + 1)
+			*strrchr(buf, ':') = '\0';
+	}
+	return strdup(buf);
+}
+
+enum MHD_Result
+http_stream_open(struct MHD_Connection *c, const char *version,
+    struct stream_spec *sp, void **con_cls)
+{
+	struct MHD_Response	*resp;
+	struct stream_req	*r = NULL;
+	struct sub		*s = NULL;
+	struct evid		 after;
+	const char		*lei, *cid;
+	char			 remote[64], rid[24], *key = NULL;
+
 	if ((lei = last_event_id(c)) != NULL &&
 	    evid_parse(lei, strlen(lei), &after) == -1)
 		return http_error(c, MHD_HTTP_BAD_REQUEST,
@@ -120,22 +182,40 @@ http_stream(struct MHD_Connection *c, const char *version, const char *name,
 	if (cid != NULL && strlen(cid) > CLIENT_ID_MAX)
 		return http_error(c, MHD_HTTP_BAD_REQUEST, "INVALID_PARAMETER",
 		    "client_id is longer than 128 bytes");
-	if ((t = topic_get(name, strlen(name))) == NULL)
-		return http_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "INTERNAL", "out of memory");
-	if ((r = calloc(1, sizeof(*r))) == NULL)
-		return http_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "INTERNAL", "out of memory");
+	http_remote(c, remote, sizeof(remote));
+	if ((key = limit_key(sp->tok, remote)) == NULL)
+		goto nomem;
+	if (ulimit_take(key) == -1) {
+		http_request_id(rid);
+		log_info("refused %s user=%s request_id=%s: "
+		    "RATE_LIMIT_EXCEEDED", remote, sp->tok != NULL ?
+		    sp->tok->sub : "-", rid);
+		free(key);
+		return too_many(c, rid);
+	}
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (s = sub_new(sp->kind, &stream_ops, r)) == NULL) {
+		ulimit_release(key);
+		goto nomem;
+	}
+	s->limit_key = key;
+	key = NULL;
 	r->base.kind = REQ_STREAM;
 	r->conn = c;
+	r->sub = s;
 	r->chunked = strcmp(version, MHD_HTTP_VERSION_1_1) == 0;
-	if ((r->sub = sub_new(SUB_UPDATES, &stream_ops, r)) == NULL ||
-	    sub_follow(r->sub, &t, 1) == -1 ||
-	    (cid != NULL && (r->sub->client_id = strdup(cid)) == NULL))
+	s->types = sp->types;
+	memcpy(s->remote, remote, sizeof(s->remote));
+	if (sub_follow(s, sp->topics, sp->ntopics) == -1 ||
+	    (cid != NULL && (s->client_id = strdup(cid)) == NULL) ||
+	    (sp->tok != NULL && (s->user = strdup(sp->tok->sub)) == NULL) ||
+	    (sp->tok != NULL && sp->tok->exp > 0 &&
+	    sub_set_expiry(s, sp->tok->exp + auth_leeway()) == -1))
 		goto nomem;
-	http_remote(c, r->sub->remote, sizeof(r->sub->remote));
-	if (lei != NULL)
-		broker_replay(r->sub, &after);
+	if (lei != NULL) {
+		evid_format(&after, s->last_id);
+		broker_replay(s, &after);
+	}
 
 	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 1024,
 	    stream_reader, r, NULL);
@@ -145,26 +225,104 @@ http_stream(struct MHD_Connection *c, const char *version, const char *name,
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	MHD_add_response_header(resp, "X-Accel-Buffering", "no");
 	*con_cls = r;
-	ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
-	MHD_destroy_response(resp);
-	log_info("open %s sub=%llu topic=%s client_id=%s", r->sub->remote,
-	    (unsigned long long)r->sub->id, name, cid != NULL ? cid : "-");
-	return ret;
+	log_info("open %s sub=%llu user=%s topic=%s%s client_id=%s", remote,
+	    (unsigned long long)s->id, s->user != NULL ? s->user : "-",
+	    sp->topics[0]->name, sp->ntopics > 1 ? ",..." : "",
+	    cid != NULL ? cid : "-");
+	return http_queue(c, MHD_HTTP_OK, resp);
 nomem:
-	if (r->sub != NULL)
-		sub_free(r->sub);
+	free(key);
+	if (s != NULL)
+		sub_free(s);
 	free(r);
 	return http_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "INTERNAL",
 	    "out of memory");
 }
 
-static void
-stream_done(struct stream_req *r)
+enum MHD_Result
+http_stream(struct MHD_Connection *c, const char *version, const char *name,
+    void **con_cls)
 {
-	struct sub *s = r->sub;
+	struct stream_spec	 sp = { .kind = SUB_UPDATES, .ntopics = 1 };
+	enum MHD_Result		 ret;
 
-	log_info("close %s sub=%llu reason=%s duration=%.1fs events=%llu "
-	    "bytes=%llu", s->remote, (unsigned long long)s->id,
+	if (http_authenticate(c, &sp.tok, &ret) == -1)
+		return ret;
+	ret = http_topic_for(c, name, sp.tok, 0, &sp.topics[0]);
+	if (sp.topics[0] != NULL)
+		ret = http_stream_open(c, version, &sp, con_cls);
+	auth_token_free(sp.tok);
+	return ret;
+}
+
+struct multi_ctx {
+	struct MHD_Connection	*c;
+	struct stream_spec	*sp;
+	enum MHD_Result		 ret;
+	int			 failed;
+};
+
+static enum MHD_Result
+multi_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct multi_ctx	*m = cls;
+	struct topic		*t;
+	unsigned		 i;
+
+	(void)kind;
+	if (strcmp(key, "topic") != 0)
+		return MHD_YES;
+	if (m->sp->ntopics == STREAM_MAX_TOPICS) {
+		m->ret = http_error(m->c, MHD_HTTP_BAD_REQUEST,
+		    "TOO_MANY_TOPICS", "at most 64 topics per stream");
+		m->failed = 1;
+		return MHD_NO;
+	}
+	m->ret = http_topic_for(m->c, value != NULL ? value : "", m->sp->tok,
+	    0, &t);
+	if (t == NULL) {
+		m->failed = 1;
+		return MHD_NO;
+	}
+	for (i = 0; i < m->sp->ntopics; i++)
+		if (m->sp->topics[i] == t)
+			return MHD_YES;
+	m->sp->topics[m->sp->ntopics++] = t;
+	return MHD_YES;
+}
+
+enum MHD_Result
+http_stream_multi(struct MHD_Connection *c, const char *version,
+    void **con_cls)
+{
+	struct stream_spec	 sp = { .kind = SUB_UPDATES };
+	struct multi_ctx	 m = { .c = c, .sp = &sp };
+	enum MHD_Result		 ret;
+
+	if (http_authenticate(c, &sp.tok, &ret) == -1)
+		return ret;
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, multi_arg, &m);
+	if (m.failed)
+		ret = m.ret;
+	else if (sp.ntopics == 0)
+		ret = http_error(c, MHD_HTTP_BAD_REQUEST, "INVALID_TOPIC",
+		    "name the topics: /sse/updates?topic=A&topic=B");
+	else
+		ret = http_stream_open(c, version, &sp, con_cls);
+	auth_token_free(sp.tok);
+	return ret;
+}
+
+void
+http_stream_done(struct http_req *base)
+{
+	struct stream_req	*r = (struct stream_req *)base;
+	struct sub		*s = r->sub;
+
+	log_info("close %s sub=%llu user=%s reason=%s duration=%.1fs "
+	    "events=%llu bytes=%llu", s->remote, (unsigned long long)s->id,
+	    s->user != NULL ? s->user : "-",
 	    s->reason != NULL ? s->reason : "client",
 	    (double)(loop_now() - s->connected_mono) / 1000.0,
 	    (unsigned long long)s->events_sent,
@@ -179,7 +337,7 @@ http_req_done(void *con_cls)
 	struct http_req *r = con_cls;
 
 	if (r->kind == REQ_STREAM)
-		stream_done((struct stream_req *)r);
+		http_stream_done(r);
 	else
 		http_publish_done(r);
 }

@@ -15,6 +15,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "broker.h"
 #include "conf.h"
 #include "control.h"
@@ -22,6 +23,7 @@
 #include "log.h"
 #include "loop.h"
 #include "subscriber.h"
+#include "ulimit.h"
 
 #define DRAIN_MS	3000
 #define FD_RESERVE	64	/* listeners, control clients, logs */
@@ -124,9 +126,12 @@ main(int argc, char *argv[])
 		    (unsigned)(nofile - FD_RESERVE) : (unsigned)nofile / 2;
 	log_info("ssed %s: open-files limit %llu, up to %u connections",
 	    PACKAGE_VERSION, (unsigned long long)nofile, cfg.http.max_conns);
-	if (cfg.auth_none)
+	if (cfg.auth.none)
 		log_warn("*** --auth=none: anyone who can reach ssed may "
 		    "subscribe and publish; for local development only ***");
+	if (auth_init(&cfg.auth) == -1)
+		goto out;
+	ulimit_set_max(cfg.http.max_per_user);
 
 	if (loop_init() == -1 || signals_init() == -1) {
 		log_err("cannot set up the event loop: %s", strerror(errno));
@@ -149,6 +154,8 @@ out:
 	http_stop();
 	sub_timers_stop();
 	broker_shutdown();
+	auth_free();
+	ulimit_free();
 	loop_free();
 	config_free(&cfg);
 	if (status == 0)

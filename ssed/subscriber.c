@@ -19,17 +19,37 @@
 #include "broker.h"
 #include "log.h"
 #include "subscriber.h"
+#include "ulimit.h"
 
 #define FLUSH_IOV	64
 
 static struct sub	*subs;		/* every subscriber not yet freed */
 static struct sub	*stalled;	/* subscribers with queued output */
 static uint64_t		 next_id = 1;
-static struct loop_timer heartbeat_timer, stall_timer;
-static struct frame	*ping_frame;
+
+static const struct {
+	const char	*name;
+	unsigned	 bit;
+} type_names[] = {
+#define X(name, bit, str) { str, bit },
+	SUB_TYPES(X)
+#undef X
+};
 
 static void	sub_io(struct loop_io *, uint32_t);
 static void	sub_finish(struct sub *, int clean, const char *reason);
+
+unsigned
+sub_type_bit(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++)
+		if (strlen(type_names[i].name) == len &&
+		    memcmp(type_names[i].name, name, len) == 0)
+			return type_names[i].bit;
+	return 0;
+}
 
 struct sub *
 sub_new(enum sub_kind kind, const struct sub_ops *ops, void *front)
@@ -115,8 +135,13 @@ stall_begin(struct sub *s)
 	stalled = s;
 	if (s->owned)
 		loop_mod(&s->io, EPOLLRDHUP | EPOLLOUT);
-	if (stall_timer.when == 0)
-		loop_timer_set(&stall_timer, 1000);
+	sub_stall_watch();
+}
+
+struct sub *
+sub_stalled_first(void)
+{
+	return stalled;
 }
 
 static void
@@ -233,8 +258,8 @@ q_flush(struct sub *s)
 }
 
 /* Send f now when nothing is queued; queue what the socket did not take. */
-static void
-sub_send(struct sub *s, struct frame *f)
+void
+sub_send_frame(struct sub *s, struct frame *f)
 {
 	const char	*p;
 	size_t		 len;
@@ -279,12 +304,25 @@ sub_queue(struct sub *s, struct frame *f, int is_event)
 void
 sub_deliver(struct sub *s, struct event *ev)
 {
+	struct frame *f = ev->frame;
+
 	if (!sub_is_active(s))
 		return;
+	if (s->kind == SUB_EVENTS) {
+		unsigned bit = ev->type == NULL ? SUB_T_NOTIFICATION :
+		    sub_type_bit(ev->type, strlen(ev->type));
+
+		if (s->types != 0 && (s->types & bit) == 0)
+			return;
+		if ((f = event_typed_frame(ev)) == NULL) {
+			sub_abort(s, "out of memory");
+			return;
+		}
+	}
 	s->events_sent++;
 	broker.stats.events_delivered++;
 	memcpy(s->last_id, ev->idstr, sizeof(s->last_id));
-	sub_send(s, ev->frame);
+	sub_send_frame(s, f);
 }
 
 void
@@ -312,6 +350,27 @@ sub_own(struct sub *s, int fd, int chunked)
 }
 
 static void
+expiry_cb(struct loop_timer *t)
+{
+	sub_kick(t->arg, "TOKEN_EXPIRED", "the token has expired: "
+	    "reconnect with a new one", "token expired");
+}
+
+int
+sub_set_expiry(struct sub *s, int64_t t)
+{
+	int64_t ms = t * 1000 - loop_wallclock();
+
+	if (s->expiry == NULL &&
+	    (s->expiry = calloc(1, sizeof(*s->expiry))) == NULL)
+		return -1;
+	s->expiry->cb = expiry_cb;
+	s->expiry->arg = s;
+	loop_timer_set(s->expiry, ms);
+	return 0;
+}
+
+static void
 sub_io(struct loop_io *io, uint32_t events)
 {
 	struct sub *s = io->arg;
@@ -331,18 +390,29 @@ sub_io(struct loop_io *io, uint32_t events)
  * that has not gone live yet is finished by the front when it next asks
  * (http_stream.c checks the state before handing over the socket).
  */
+/* No longer counted as a live stream: counts, limits, token timer. */
+static void
+sub_deactivate(struct sub *s)
+{
+	broker.nsubs--;
+	if (s->limit_key != NULL)
+		ulimit_release(s->limit_key);
+	if (s->expiry != NULL)
+		loop_timer_stop(s->expiry);
+	sub_unfollow(s);
+}
+
 static void
 sub_finish(struct sub *s, int clean, const char *reason)
 {
 	if (s->state == SUB_DONE)
 		return;
 	if (sub_is_active(s))
-		broker.nsubs--;
+		sub_deactivate(s);
 	if (reason != NULL && s->reason == NULL)
 		s->reason = reason;
 	s->state = SUB_DONE;
 	s->clean = clean;
-	sub_unfollow(s);
 	loop_del(&s->io);
 	q_clear(s);
 	if (s->owned)
@@ -355,9 +425,15 @@ sub_abort(struct sub *s, const char *reason)
 	sub_finish(s, 0, reason);
 }
 
+void
+sub_abort_clean(struct sub *s, const char *reason)
+{
+	sub_finish(s, 1, reason);
+}
+
 struct frame *
-sub_error_frame(const char *code, const char *message, const char *extra_key,
-    const char *extra_val)
+sub_error_frame(const struct sub *s, const char *code, const char *message,
+    const char *extra_key, const char *extra_val)
 {
 	struct frame	*f = NULL;
 	struct sse_msg	 m = { .event = "error", .retry = -1 };
@@ -374,6 +450,8 @@ sub_error_frame(const char *code, const char *message, const char *extra_key,
 		goto out;
 	m.data = js;
 	m.datalen = strlen(js);
+	if (s->kind == SUB_EVENTS && s->last_id[0] != '\0')
+		m.id = s->last_id;
 	f = frame_encode(&m, &err);
 out:
 	free(js);
@@ -389,11 +467,10 @@ sub_kick(struct sub *s, const char *code, const char *message,
 
 	if (!sub_is_active(s))
 		return;
-	broker.nsubs--;
+	sub_deactivate(s);
 	s->reason = reason;
 	s->state = SUB_CLOSING;
-	sub_unfollow(s);
-	if ((f = sub_error_frame(code, message, NULL, NULL)) == NULL) {
+	if ((f = sub_error_frame(s, code, message, NULL, NULL)) == NULL) {
 		sub_finish(s, 1, reason);
 		return;
 	}
@@ -423,79 +500,7 @@ sub_free(struct sub *s)
 	free(s->links);
 	free(s->user);
 	free(s->client_id);
+	free(s->limit_key);
+	free(s->expiry);
 	free(s);
-}
-
-static void
-heartbeat(struct loop_timer *t)
-{
-	struct sub *s, *next;
-
-	for (s = subs; s != NULL; s = next) {
-		next = s->next;
-		if (s->state == SUB_LIVE)
-			sub_send(s, ping_frame);
-	}
-	loop_timer_set(t, broker.cfg.heartbeat_ms);
-}
-
-static void
-stall_check(struct loop_timer *t)
-{
-	int64_t		 now = loop_now();
-	struct sub	*s, *next;
-
-	for (s = stalled; s != NULL; s = next) {
-		next = s->snext;
-		if (s->owned &&
-		    now - s->stalled_since >= broker.cfg.write_timeout_ms) {
-			broker.stats.closed_timeout++;
-			sub_abort(s, "write timeout");
-		}
-	}
-	if (stalled != NULL)
-		loop_timer_set(t, 1000);
-}
-
-void
-sub_timers_start(void)
-{
-	static const char ping[] = ": ping\n\n";
-
-	if (ping_frame == NULL)
-		ping_frame = frame_new(ping, sizeof(ping) - 1);
-	heartbeat_timer.cb = heartbeat;
-	stall_timer.cb = stall_check;
-	if (broker.cfg.heartbeat_ms > 0)
-		loop_timer_set(&heartbeat_timer, broker.cfg.heartbeat_ms);
-}
-
-void
-sub_timers_stop(void)
-{
-	loop_timer_stop(&heartbeat_timer);
-	loop_timer_stop(&stall_timer);
-	frame_unref(ping_frame);
-	ping_frame = NULL;
-}
-
-void
-sub_close_all(const char *reason)
-{
-	static const char bye[] = "retry: 1000\n\n";
-	struct frame	*f = frame_new(bye, sizeof(bye) - 1);
-	struct sub	*s, *next;
-
-	for (s = subs; s != NULL; s = next) {
-		next = s->next;
-		if (!sub_is_active(s))
-			continue;
-		if (f != NULL && s->owned && s->qlen == 0) {
-			sub_send(s, f);
-			if (s->state == SUB_DONE)
-				continue;
-		}
-		sub_finish(s, 1, reason);
-	}
-	frame_unref(f);
 }

@@ -35,6 +35,21 @@ enum sub_kind {
 	SUB_EVENTS,	/* GET /api/v1/client/events */
 };
 
+/* Event types of the per-user stream, as bits for the types= filter. */
+#define SUB_TYPES(X)					\
+	X(NOTIFICATION, 0x1, "notification")		\
+	X(STATUS_UPDATE, 0x2, "status_update")		\
+	X(ERROR, 0x4, "error")				\
+	X(PING, 0x8, "ping")
+enum {
+#define X(name, bit, str) SUB_T_##name = (bit),
+	SUB_TYPES(X)
+#undef X
+	SUB_T_ALL = 0xf
+};
+/* The bit of a type name (len bytes), or 0 when unknown. */
+unsigned	 sub_type_bit(const char *name, size_t len);
+
 struct sub;
 
 struct sub_ops {
@@ -69,6 +84,9 @@ struct sub {
 
 	char			*user;
 	char			*client_id;
+	char			*limit_key;	/* counted in ulimit.c */
+	unsigned		 types;		/* SUB_EVENTS: SUB_T_* mask */
+	struct loop_timer	*expiry;	/* the token's exp */
 	char			 remote[64];
 	int64_t			 connected_at;	/* wall clock ms */
 	int64_t			 connected_mono;
@@ -95,17 +113,31 @@ void		 sub_kick(struct sub *, const char *code, const char *message,
 		    const char *reason);
 /* Close at once, dropping what is queued. */
 void		 sub_abort(struct sub *, const char *reason);
+/* Close at once, but end the response cleanly (nothing is queued). */
+void		 sub_abort_clean(struct sub *, const char *reason);
 void		 sub_free(struct sub *);
 int		 sub_is_active(const struct sub *);
 struct sub	*sub_first(void);
 struct sub	*sub_find(uint64_t id);
-/* Build the frame of an error event with a JSON body. */
-struct frame	*sub_error_frame(const char *code, const char *message,
-		    const char *extra_key, const char *extra_val);
+/*
+ * The frame of an error event for s, with a JSON body {code, message
+ * [, extra_key: extra_val]}.  On the per-user stream it repeats the last
+ * id the client has, so that every frame has an id and Last-Event-ID does
+ * not move.
+ */
+struct frame	*sub_error_frame(const struct sub *s, const char *code,
+		    const char *message, const char *extra_key,
+		    const char *extra_val);
+/* Write (or queue) a frame that is not an event: pings, hints. */
+void		 sub_send_frame(struct sub *, struct frame *);
+/* Close s with TOKEN_EXPIRED at unix time t (seconds); 0 or -1. */
+int		 sub_set_expiry(struct sub *, int64_t t);
+struct sub	*sub_stalled_first(void);
 
-/* Heartbeats and write timeouts: started once by main. */
+/* Heartbeats and write timeouts (sub_timers.c): started once by main. */
 void		 sub_timers_start(void);
 void		 sub_timers_stop(void);
+void		 sub_stall_watch(void);
 /* Close every subscriber (shutdown): retry hint then end of stream. */
 void		 sub_close_all(const char *reason);
 

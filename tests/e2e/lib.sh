@@ -130,7 +130,8 @@ wait_pid() {
 start_ssed() {
 	SSED_LOG="$T_DIR/ssed.log"
 	: >"$SSED_LOG"
-	bg "$SSED" --listen 127.0.0.1:0 --control "$SSED_SOCKET" "$@" \
+	bg "$SSED" --listen 127.0.0.1:0 --control "$SSED_SOCKET" \
+	    --state-dir "$T_DIR/state" "$@" \
 	    2>>"$SSED_LOG"
 	SSED_PID=$BG_PID
 	if ! wait_for 10 grep -q 'control socket' "$SSED_LOG"; then

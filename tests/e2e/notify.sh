@@ -2,7 +2,7 @@
 # notify.sh: ssectl notify publishes an argument, all of stdin as one
 # event (final newline dropped), or each stdin line as its own event.
 . "$(dirname "$0")/lib.sh"
-start_ssed || exit 1
+start_ssed --auth=none || exit 1
 
 bg curl -sN "$BASE/sse/updates/ops" -o "$T_DIR/s.out"
 wait_for 5 grep -q retry "$T_DIR/s.out"

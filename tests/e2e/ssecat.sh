@@ -2,7 +2,7 @@
 # ssecat.sh: ssecat against the real ssed: output formats, stop
 # conditions and exit statuses of CONTRACT section 6.
 . "$(dirname "$0")/lib.sh"
-start_ssed --retry 200 || exit 1
+start_ssed --auth=none --retry 200 || exit 1
 U="$BASE/sse/updates/t"
 
 curl -s -X POST -d 'one' "$BASE/sse/notify/t" >/dev/null

@@ -5,7 +5,7 @@
 # resumes with Last-Event-ID and misses nothing.
 . "$(dirname "$0")/lib.sh"
 
-start_ssed --retry 500 || exit 1
+start_ssed --auth=none --retry 500 || exit 1
 URL="$BASE/sse/updates/builds"
 
 bg "$SSECAT" "$URL" >"$T_DIR/cat.out" 2>"$T_DIR/cat.err"
@@ -47,7 +47,7 @@ id4=$(echo 'after' | "$SSECTL" notify builds)
 wait_for 5 grep -q '^after$' "$T_DIR/cat.out"
 ok $? "live events flow again after the resume"
 is "$(grep -c . "$T_DIR/cat.out")" "5" "nothing missed, nothing repeated"
-like "$(cat "$SSED_LOG")" "close 127\.0\.0\.1:[0-9]+ sub=1 reason=kicked" \
+like "$(cat "$SSED_LOG")" "close 127\.0\.0\.1:[0-9]+ sub=1 user=- reason=kicked" \
     "ssed logs the kick with its reason"
 
 # A hung-up subscriber leaves the list at once, even on a silent topic.

@@ -1,0 +1,79 @@
+/*
+ * http_auth.c: tokens on HTTP requests.  The token comes from
+ * "Authorization: Bearer" or, for browsers' EventSource which cannot set
+ * headers, from ?token=.  Failures are answered 401 with
+ * WWW-Authenticate and counted by code; the token itself is never logged.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+
+#define SSED_HTTP_INTERNAL
+#include "auth.h"
+#include "http.h"
+#include "log.h"
+
+static unsigned long long failures[AUTH_NRESULTS];
+
+unsigned long long
+http_auth_failures(const char *code)
+{
+	unsigned long long	n = 0;
+	int			i;
+
+	for (i = AUTH_MISSING; i < AUTH_NRESULTS; i++)
+		if (strcmp(auth_code(i), code) == 0)
+			n += failures[i];
+	return n;
+}
+
+void
+http_request_id(char buf[24])
+{
+	static uint32_t	 boot;
+	static uint32_t	 counter;
+
+	if (boot == 0 && getrandom(&boot, sizeof(boot), GRND_NONBLOCK) !=
+	    sizeof(boot))
+		boot = 0x5eed;
+	snprintf(buf, 24, "%08x%08x", boot, ++counter);
+}
+
+static const char *
+bearer(struct MHD_Connection *c)
+{
+	const char *h, *q;
+
+	h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+	if (h != NULL && strncasecmp(h, "Bearer ", 7) == 0) {
+		h += 7;
+		while (*h == ' ')
+			h++;
+		return h;
+	}
+	q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");
+	return q;
+}
+
+int
+http_authenticate(struct MHD_Connection *c, struct auth_token **tok,
+    enum MHD_Result *ret)
+{
+	enum auth_result	r;
+	char			remote[64];
+
+	*tok = NULL;
+	if (auth_is_none())
+		return 0;
+	if ((r = auth_verify(bearer(c), tok)) == AUTH_OK)
+		return 0;
+	failures[r]++;
+	http_remote(c, remote, sizeof(remote));
+	log_info("auth %s refused: %s", remote, auth_code(r));
+	*ret = http_error(c, MHD_HTTP_UNAUTHORIZED, auth_code(r),
+	    auth_message(r));
+	return -1;
+}

@@ -1,0 +1,165 @@
+/*
+ * http_metrics.c: GET /metrics in the Prometheus text format (0.0.4).
+ * The names of CONTRACT section 2, and a few more.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SSED_HTTP_INTERNAL
+#include "broker.h"
+#include "control.h"
+#include "http.h"
+#include "subscriber.h"
+#include "topic.h"
+
+struct out {
+	char	*buf;
+	size_t	 len, cap;
+	int	 failed;
+};
+
+static void
+out_printf(struct out *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+out_printf(struct out *o, const char *fmt, ...)
+{
+	va_list	ap;
+	int	n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			o->failed = 1;
+			return;
+		}
+		if ((size_t)n < o->cap - o->len) {
+			o->len += (size_t)n;
+			return;
+		}
+		{
+			size_t	 ncap = o->cap * 2 + (size_t)n + 1;
+			char	*nb = realloc(o->buf, ncap);
+
+			if (nb == NULL) {
+				o->failed = 1;
+				return;
+			}
+			o->buf = nb;
+			o->cap = ncap;
+		}
+	}
+}
+
+static void
+metric(struct out *o, const char *name, const char *type, const char *help)
+{
+	out_printf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void
+connections(struct out *o)
+{
+	struct sub	*s;
+	unsigned	 n[2] = { 0, 0 };
+
+	for (s = sub_first(); s != NULL; s = s->next)
+		if (sub_is_active(s))
+			n[s->kind == SUB_EVENTS]++;
+	metric(o, "ssed_connections", "gauge", "open event streams");
+	out_printf(o, "ssed_connections{endpoint=\"updates\"} %u\n"
+	    "ssed_connections{endpoint=\"events\"} %u\n", n[0], n[1]);
+}
+
+enum MHD_Result
+http_metrics(struct MHD_Connection *c)
+{
+	static const unsigned	 codes[] = { 200, 204, 400, 401, 403, 404,
+				    405, 413, 429, 431, 500, 503 };
+	static const char *const auth_codes[] = { "UNAUTHORIZED",
+				    "INVALID_TOKEN", "TOKEN_EXPIRED",
+				    "TOKEN_NOT_YET_VALID", "INVALID_ISSUER",
+				    "INVALID_AUDIENCE" };
+	const struct broker_stats *st = &broker.stats;
+	struct MHD_Response	*r;
+	struct out		 o = { .cap = 4096 };
+	size_t			 i;
+
+	if ((o.buf = malloc(o.cap)) == NULL)
+		return MHD_NO;
+	connections(&o);
+	metric(&o, "ssed_connections_closed_total", "counter",
+	    "streams closed by the server, by reason");
+	out_printf(&o, "ssed_connections_closed_total{reason=\"slow\"} %llu\n"
+	    "ssed_connections_closed_total{reason=\"write_timeout\"} %llu\n"
+	    "ssed_connections_closed_total{reason=\"hangup\"} %llu\n"
+	    "ssed_connections_closed_total{reason=\"kicked\"} %llu\n",
+	    (unsigned long long)st->closed_slow,
+	    (unsigned long long)st->closed_timeout,
+	    (unsigned long long)st->closed_hangup,
+	    (unsigned long long)st->kicks);
+	metric(&o, "ssed_connections_opened_total", "counter",
+	    "streams opened");
+	out_printf(&o, "ssed_connections_opened_total %llu\n",
+	    (unsigned long long)st->connections_total);
+	metric(&o, "ssed_topics", "gauge", "topics known");
+	out_printf(&o, "ssed_topics %zu\n", topic_count());
+	metric(&o, "ssed_events_published_total", "counter",
+	    "events published");
+	out_printf(&o, "ssed_events_published_total %llu\n",
+	    (unsigned long long)st->events_published);
+	metric(&o, "ssed_events_delivered_total", "counter",
+	    "events handed to subscribers");
+	out_printf(&o, "ssed_events_delivered_total %llu\n",
+	    (unsigned long long)st->events_delivered);
+	metric(&o, "ssed_bytes_sent_total", "counter",
+	    "stream bytes written to sockets");
+	out_printf(&o, "ssed_bytes_sent_total %llu\n",
+	    (unsigned long long)st->bytes_sent);
+	metric(&o, "ssed_replays_total", "counter", "streams resumed from an id");
+	out_printf(&o, "ssed_replays_total %llu\n",
+	    (unsigned long long)st->replays);
+	metric(&o, "ssed_replays_incomplete_total", "counter",
+	    "resumes that could not replay everything");
+	out_printf(&o, "ssed_replays_incomplete_total %llu\n",
+	    (unsigned long long)st->replays_incomplete);
+	metric(&o, "ssed_kicks_total", "counter", "streams kicked");
+	out_printf(&o, "ssed_kicks_total %llu\n",
+	    (unsigned long long)st->kicks);
+	metric(&o, "ssed_queue_high_water_bytes", "gauge",
+	    "largest output queue of any subscriber so far");
+	out_printf(&o, "ssed_queue_high_water_bytes %llu\n",
+	    (unsigned long long)st->queue_high_water);
+	metric(&o, "ssed_auth_failures_total", "counter",
+	    "requests refused for their token, by code");
+	for (i = 0; i < sizeof(auth_codes) / sizeof(auth_codes[0]); i++)
+		out_printf(&o, "ssed_auth_failures_total{code=\"%s\"} %llu\n",
+		    auth_codes[i], http_auth_failures(auth_codes[i]));
+	metric(&o, "ssed_http_responses_total", "counter",
+	    "HTTP answers by status");
+	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		out_printf(&o, "ssed_http_responses_total{code=\"%u\"} %llu\n",
+		    codes[i], http_status_count(codes[i]));
+	metric(&o, "ssed_control_clients", "gauge", "control socket clients");
+	out_printf(&o, "ssed_control_clients %u\n", control_nclients());
+	if (o.failed) {
+		free(o.buf);
+		return MHD_NO;
+	}
+	r = MHD_create_response_from_buffer(o.len, o.buf,
+	    MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(o.buf);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type",
+	    "text/plain; version=0.0.4");
+	return http_queue(c, MHD_HTTP_OK, r);
+}

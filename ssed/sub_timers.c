@@ -1,0 +1,132 @@
+/*
+ * sub_timers.c: what happens to subscribers with time: heartbeats, the
+ * write timeout of stalled subscribers, and the shutdown farewell.
+ *
+ * A heartbeat is one shared frame per tick (": ping" on topic streams, a
+ * typed ping with a timestamp on the per-user stream); the write-timeout
+ * check walks only the stalled subscribers, never all of them.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "broker.h"
+#include "log.h"
+#include "subscriber.h"
+
+static struct loop_timer heartbeat_timer, stall_timer;
+static struct frame	*comment_ping;
+
+/* event: ping / data: {"timestamp":"<RFC 3339 UTC>"}, no id. */
+static struct frame *
+typed_ping(void)
+{
+	char		 data[64], ts[32];
+	struct sse_msg	 m = { .event = "ping", .retry = -1 };
+	time_t		 now = time(NULL);
+	struct tm	 tm;
+	int		 err;
+
+	gmtime_r(&now, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(data, sizeof(data), "{\"timestamp\":\"%s\"}", ts);
+	m.data = data;
+	m.datalen = strlen(data);
+	return frame_encode(&m, &err);
+}
+
+static void
+heartbeat(struct loop_timer *t)
+{
+	struct frame	*tp = NULL;
+	struct sub	*s, *next;
+
+	for (s = sub_first(); s != NULL; s = next) {
+		next = s->next;
+		if (s->state != SUB_LIVE)
+			continue;
+		if (s->kind == SUB_UPDATES) {
+			sub_send_frame(s, comment_ping);
+			continue;
+		}
+		if (s->types != 0 && (s->types & SUB_T_PING) == 0)
+			continue;
+		if (tp == NULL && (tp = typed_ping()) == NULL)
+			continue;
+		sub_send_frame(s, tp);
+	}
+	frame_unref(tp);
+	loop_timer_set(t, broker.cfg.heartbeat_ms);
+}
+
+static void
+stall_check(struct loop_timer *t)
+{
+	int64_t		 now = loop_now();
+	struct sub	*s, *next;
+
+	for (s = sub_stalled_first(); s != NULL; s = next) {
+		next = s->snext;
+		if (s->owned &&
+		    now - s->stalled_since >= broker.cfg.write_timeout_ms) {
+			broker.stats.closed_timeout++;
+			sub_abort(s, "write timeout");
+		}
+	}
+	if (sub_stalled_first() != NULL)
+		loop_timer_set(t, 1000);
+}
+
+void
+sub_stall_watch(void)
+{
+	if (stall_timer.when == 0)
+		loop_timer_set(&stall_timer, 1000);
+}
+
+void
+sub_timers_start(void)
+{
+	static const char ping[] = ": ping\n\n";
+
+	if (comment_ping == NULL)
+		comment_ping = frame_new(ping, sizeof(ping) - 1);
+	heartbeat_timer.cb = heartbeat;
+	stall_timer.cb = stall_check;
+	if (broker.cfg.heartbeat_ms > 0)
+		loop_timer_set(&heartbeat_timer, broker.cfg.heartbeat_ms);
+	else
+		loop_timer_stop(&heartbeat_timer);
+}
+
+void
+sub_timers_stop(void)
+{
+	loop_timer_stop(&heartbeat_timer);
+	loop_timer_stop(&stall_timer);
+	frame_unref(comment_ping);
+	comment_ping = NULL;
+}
+
+void
+sub_close_all(const char *reason)
+{
+	static const char bye[] = "retry: 1000\n\n";
+	struct frame	*f = frame_new(bye, sizeof(bye) - 1);
+	struct sub	*s, *next;
+
+	for (s = sub_first(); s != NULL; s = next) {
+		next = s->next;
+		if (!sub_is_active(s))
+			continue;
+		if (f != NULL && s->owned && s->qlen == 0) {
+			sub_send_frame(s, f);
+			if (s->state == SUB_DONE)
+				continue;
+		}
+		sub_abort_clean(s, reason);
+	}
+	frame_unref(f);
+}
