@@ -113,11 +113,14 @@ broker_publish(struct topic *t, const char *type, const char *data,
 	}
 	broker.stats.events_published++;
 	t->published++;
+	topic_rate_tick(t);
 	for (l = t->links; l != NULL; l = next) {
 		next = l->next;
 		sub_deliver(l->sub, ev);
 		n++;
 	}
+	if (broker.on_publish != NULL)
+		broker.on_publish(ev);
 	*evp = ev;
 	*nsubs = n;
 	return 0;

@@ -46,6 +46,10 @@ struct broker {
 	const struct history_ops *store;
 	int64_t			 started;	/* wall clock ms */
 	unsigned		 nsubs;
+	/* Called after each fan-out (the control socket's tail op). */
+	void			(*on_publish)(const struct event *);
+	/* Re-read the configuration; 0, or -1 with why filled in. */
+	int			(*reload)(char *why, size_t len);
 };
 
 extern struct broker broker;

@@ -5,10 +5,12 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "broker.h"
+#include "loop.h"
 #include "topic.h"
 
 static struct topic	**table;
@@ -96,6 +98,7 @@ topic_get(const char *name, size_t len)
 		goto fail;
 	if ((t->hist = broker.store->open(t->name, &broker.cfg.history)) == NULL)
 		goto fail;
+	t->created = loop_wallclock();
 	b = hash(name, len) & (tsize - 1);
 	t->hnext = table[b];
 	table[b] = t;
@@ -165,6 +168,46 @@ topic_free(struct topic *t, void *arg)
 	broker.store->close(t->hist);
 	free(t->name);
 	free(t);
+}
+
+void
+topic_delete(struct topic *t)
+{
+	struct topic **p = &table[hash(t->name, strlen(t->name)) & (tsize - 1)];
+
+	while (*p != NULL && *p != t)
+		p = &(*p)->hnext;
+	if (*p == NULL)
+		return;
+	*p = t->hnext;
+	tcount--;
+	topic_free(t, NULL);
+}
+
+/* An exponentially decaying average over about a minute. */
+#define RATE_WINDOW_MS	60000.0
+
+static double
+decayed(const struct topic *t, int64_t now)
+{
+	double dt = (double)(now - t->rate_at);
+
+	return dt <= 0 ? t->rate : t->rate * exp(-dt / RATE_WINDOW_MS);
+}
+
+void
+topic_rate_tick(struct topic *t)
+{
+	int64_t now = loop_now();
+
+	t->rate = decayed(t, now) + 1000.0 / RATE_WINDOW_MS;
+	t->rate_at = now;
+}
+
+double
+topic_rate(const struct topic *t)
+{
+	return decayed(t, loop_now());
 }
 
 void

@@ -29,6 +29,10 @@ struct topic {
 	struct sublink	*links;
 	unsigned	 nsubs;
 	uint64_t	 published;
+	int		 registered;	/* by ssectl topics create */
+	int64_t		 created;	/* wall clock ms */
+	double		 rate;		/* events/s, decaying average */
+	int64_t		 rate_at;	/* monotonic ms of the last update */
 	struct topic	*hnext;		/* hash chain */
 };
 
@@ -42,5 +46,10 @@ void		 topic_foreach(void (*fn)(struct topic *, void *), void *arg);
 void		 topic_link(struct topic *, struct sublink *);
 void		 topic_unlink(struct sublink *);
 void		 topic_free_all(void);
+/* Remove t from the table and free it; it must have no subscribers. */
+void		 topic_delete(struct topic *t);
+/* Count one published event in the rate; the rate now. */
+void		 topic_rate_tick(struct topic *t);
+double		 topic_rate(const struct topic *t);
 
 #endif

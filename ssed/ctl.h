@@ -1,0 +1,64 @@
+/*
+ * ctl.h: what the control socket's parts share.  control.c serves the
+ * socket (clients, framing, dispatch); ctl_conn.c, ctl_pub.c and
+ * ctl_topics.c implement the ops of ssed-control(7), one handler each.
+ */
+#ifndef SSED_CTL_H
+#define SSED_CTL_H
+
+#include <stdint.h>
+
+#include <sseproto.h>
+
+#include "loop.h"
+
+struct ctl_tail;
+
+struct ctl_client {
+	struct loop_io		 io;
+	char			*rbuf;
+	size_t			 rlen, rcap;
+	struct sse_ctl_writer	 w;
+	size_t			 woff;
+	int			 closing;
+	uint64_t		 seq;		/* of the reply being packed */
+	struct ctl_tail		*tail;		/* a running tail op */
+	struct ctl_client	*prev, *next;
+};
+
+/* A handler packs one whole reply (result or error) into c->w. */
+typedef void	(*ctl_handler)(struct ctl_client *, const msgpack_object *,
+		    uint64_t seq);
+
+void	ctl_reply_error(struct ctl_client *, uint64_t seq, const char *code,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* BAD_REQUEST naming the field (missing / wrong type); returns -1. */
+int	ctl_field_error(struct ctl_client *, uint64_t seq, const char *field,
+	    int err);
+/* {seq, result: <map of n fields>}: pack the fields, then ctl_result_end. */
+msgpack_packer *ctl_result_begin(struct ctl_client *, uint64_t seq,
+	    size_t n);
+void	ctl_result_end(struct ctl_client *);
+void	ctl_pack_kv_str(msgpack_packer *, const char *k, const char *v);
+void	ctl_pack_kv_strn(msgpack_packer *, const char *k, const char *v,
+	    size_t n);
+void	ctl_pack_kv_u64(msgpack_packer *, const char *k, uint64_t v);
+/* Send what is packed now (streaming replies). */
+void	ctl_flush(struct ctl_client *);
+
+void	op_publish(struct ctl_client *, const msgpack_object *, uint64_t);
+void	op_history(struct ctl_client *, const msgpack_object *, uint64_t);
+void	op_tail(struct ctl_client *, const msgpack_object *, uint64_t);
+void	op_token(struct ctl_client *, const msgpack_object *, uint64_t);
+void	op_list(struct ctl_client *, const msgpack_object *, uint64_t);
+void	op_show(struct ctl_client *, const msgpack_object *, uint64_t);
+void	op_kick(struct ctl_client *, const msgpack_object *, uint64_t);
+void	op_stats(struct ctl_client *, const msgpack_object *, uint64_t);
+void	op_version(struct ctl_client *, const msgpack_object *, uint64_t);
+void	op_topics(struct ctl_client *, const msgpack_object *, uint64_t);
+void	op_reload(struct ctl_client *, const msgpack_object *, uint64_t);
+
+/* A closing client stops tailing. */
+void	ctl_tail_stop(struct ctl_client *);
+
+#endif

@@ -1,0 +1,405 @@
+/*
+ * ctl_pub.c: the control ops about events: publish (one or a batch),
+ * history, tail (a streaming op) and token.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "broker.h"
+#include "ctl.h"
+#include "topic.h"
+
+#define TYPE_MAX	256
+
+struct pub_item {
+	const char	*topic, *data, *type;
+	size_t		 topiclen, datalen, typelen;
+	char		 tname[TOPIC_NAME_MAX + 1];
+	char		 tbuf[TYPE_MAX + 1];
+};
+
+/* Check one event fully before anything is published. */
+static int
+item_parse(struct ctl_client *c, uint64_t seq, const msgpack_object *o,
+    struct pub_item *it)
+{
+	const char	*why;
+	int		 err;
+
+	memset(it, 0, sizeof(*it));
+	if ((err = sse_ctl_get_str(o, "topic", &it->topic, &it->topiclen)) != 0)
+		return ctl_field_error(c, seq, "topic", err);
+	if (!topic_name_is_valid(it->topic, it->topiclen)) {
+		ctl_reply_error(c, seq, "INVALID_TOPIC", "topic names are "
+		    "1-200 bytes of A-Z a-z 0-9 . _ ~ : @ -");
+		return -1;
+	}
+	memcpy(it->tname, it->topic, it->topiclen);
+	if ((err = sse_ctl_get_str(o, "data", &it->data, &it->datalen)) != 0)
+		return ctl_field_error(c, seq, "data", err);
+	if (it->datalen > broker.cfg.max_event_size) {
+		ctl_reply_error(c, seq, "EVENT_TOO_LARGE", "event of %zu bytes "
+		    "is larger than %zu (--max-event-size)", it->datalen,
+		    broker.cfg.max_event_size);
+		return -1;
+	}
+	err = sse_ctl_get_str(o, "event", &it->type, &it->typelen);
+	if (err == SSE_ETYPE)
+		return ctl_field_error(c, seq, "event", err);
+	if (it->type != NULL) {
+		if (it->typelen == 0 || it->typelen > TYPE_MAX ||
+		    !sse_field_is_valid(it->type, it->typelen)) {
+			ctl_reply_error(c, seq, "BAD_REQUEST", "event: 1-%d "
+			    "bytes without CR, LF or NUL", TYPE_MAX);
+			return -1;
+		}
+		memcpy(it->tbuf, it->type, it->typelen);
+	}
+	if (broker_check_event(it->tname, it->type ? it->tbuf : NULL,
+	    it->data, it->datalen, &why) == -1) {
+		ctl_reply_error(c, seq, "INVALID_EVENT", "%s", why);
+		return -1;
+	}
+	if (broker_topic(it->tname, it->topiclen, &err) == NULL) {
+		ctl_reply_error(c, seq, err == SSE_ENOENT ? "NOT_FOUND" :
+		    "INTERNAL", err == SSE_ENOENT ? "no such topic (create it "
+		    "with 'ssectl topics create')" : "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+item_publish(struct pub_item *it, struct event **evp, unsigned *nsubs)
+{
+	struct topic	*t;
+	int		 err;
+
+	if ((t = broker_topic(it->tname, it->topiclen, &err)) == NULL)
+		return err;
+	return broker_publish(t, it->type != NULL ? it->tbuf : NULL, it->data,
+	    it->datalen, evp, nsubs);
+}
+
+void
+op_publish(struct ctl_client *c, const msgpack_object *req, uint64_t seq)
+{
+	const msgpack_object	*evs = sse_ctl_get(req, "events");
+	struct pub_item		*items = NULL, one;
+	struct event		*ev;
+	msgpack_packer		*pk;
+	unsigned		 n, i, nsubs, total = 0;
+	int			 err;
+
+	if (evs == NULL) {
+		if (item_parse(c, seq, req, &one) == -1)
+			return;
+		if ((err = item_publish(&one, &ev, &nsubs)) != 0) {
+			ctl_reply_error(c, seq, "INTERNAL", "%s",
+			    sse_strerror(err));
+			return;
+		}
+		pk = ctl_result_begin(c, seq, 2);
+		ctl_pack_kv_str(pk, "id", ev->idstr);
+		ctl_pack_kv_u64(pk, "subscribers", nsubs);
+		ctl_result_end(c);
+		event_unref(ev);
+		return;
+	}
+	if (evs->type != MSGPACK_OBJECT_ARRAY) {
+		ctl_field_error(c, seq, "events", SSE_ETYPE);
+		return;
+	}
+	n = evs->via.array.size;
+	if ((items = calloc(n ? n : 1, sizeof(*items))) == NULL) {
+		ctl_reply_error(c, seq, "INTERNAL", "out of memory");
+		return;
+	}
+	/* Check every event before publishing any: all or nothing. */
+	for (i = 0; i < n; i++)
+		if (item_parse(c, seq, &evs->via.array.ptr[i], &items[i]) == -1)
+			goto out;
+	pk = ctl_result_begin(c, seq, 2);
+	sse_ctl_pack_str(pk, "ids");
+	msgpack_pack_array(pk, n);
+	for (i = 0; i < n; i++) {
+		if (item_publish(&items[i], &ev, &nsubs) != 0) {
+			/* Only when memory runs out; the id is nil. */
+			msgpack_pack_nil(pk);
+			continue;
+		}
+		sse_ctl_pack_str(pk, ev->idstr);
+		total += nsubs;
+		event_unref(ev);
+	}
+	ctl_pack_kv_u64(pk, "subscribers", total);
+	ctl_result_end(c);
+out:
+	free(items);
+}
+
+static void
+pack_event(msgpack_packer *pk, const struct event *ev)
+{
+	msgpack_pack_map(pk, 5);
+	ctl_pack_kv_str(pk, "id", ev->idstr);
+	ctl_pack_kv_str(pk, "topic", ev->topic);
+	ctl_pack_kv_str(pk, "event", ev->type);
+	ctl_pack_kv_strn(pk, "data", ev->data, ev->datalen);
+	ctl_pack_kv_u64(pk, "created", (uint64_t)ev->created);
+}
+
+/* The topic named by the request's "topic" field, or NULL (answered). */
+static struct topic *
+req_topic(struct ctl_client *c, uint64_t seq, const msgpack_object *req)
+{
+	struct topic	*t;
+	const char	*name;
+	size_t		 len;
+	int		 err;
+
+	if ((err = sse_ctl_get_str(req, "topic", &name, &len)) != 0) {
+		ctl_field_error(c, seq, "topic", err);
+		return NULL;
+	}
+	if ((t = topic_find(name, len)) == NULL)
+		ctl_reply_error(c, seq, "NOT_FOUND", "no such topic");
+	return t;
+}
+
+void
+op_history(struct ctl_client *c, const msgpack_object *req, uint64_t seq)
+{
+	const struct history_ops *st = broker.store;
+	struct topic		*t;
+	struct evid		 since = { 0, 0 };
+	const char		*s;
+	size_t			 len, i, first, n;
+	uint64_t		 limit = 1000;
+	msgpack_packer		*pk;
+	int			 err;
+
+	if ((t = req_topic(c, seq, req)) == NULL)
+		return;
+	if ((err = sse_ctl_get_str(req, "since", &s, &len)) == SSE_ETYPE ||
+	    (err == 0 && evid_parse(s, len, &since) == -1)) {
+		ctl_reply_error(c, seq, "BAD_REQUEST", "since: an event id "
+		    "like 1764000000123-0");
+		return;
+	}
+	if ((err = sse_ctl_get_uint(req, "limit", &limit)) == SSE_ETYPE) {
+		ctl_field_error(c, seq, "limit", err);
+		return;
+	}
+	st->expire(t->hist, loop_wallclock());
+	first = st->find_after(t->hist, &since);
+	n = st->count(t->hist) - first;
+	/* With a limit, the newest events up to it. */
+	if (n > limit) {
+		first += n - limit;
+		n = limit;
+	}
+	pk = ctl_result_begin(c, seq, 1);
+	sse_ctl_pack_str(pk, "events");
+	msgpack_pack_array(pk, n);
+	for (i = 0; i < n; i++)
+		pack_event(pk, st->at(t->hist, first + i));
+	ctl_result_end(c);
+}
+
+/*
+ * Tail: the client's socket stays open and every event published on the
+ * named topics (all topics when none are named) is sent as another reply
+ * with the tail request's seq: {seq, result: {event: {...}}}.
+ */
+struct ctl_tail {
+	uint64_t		 seq;
+	char			**topics;
+	size_t			 ntopics;
+	struct ctl_client	*c;
+	struct ctl_tail		*prev, *next;
+};
+
+static struct ctl_tail *tails;
+
+static int
+tail_wants(const struct ctl_tail *t, const char *topic)
+{
+	size_t i;
+
+	if (t->ntopics == 0)
+		return 1;
+	for (i = 0; i < t->ntopics; i++)
+		if (strcmp(t->topics[i], topic) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+tail_publish(const struct event *ev)
+{
+	struct ctl_tail	*t, *next;
+	msgpack_packer	*pk;
+
+	for (t = tails; t != NULL; t = next) {
+		next = t->next;
+		if (!tail_wants(t, ev->topic))
+			continue;
+		pk = ctl_result_begin(t->c, t->seq, 1);
+		sse_ctl_pack_str(pk, "event");
+		pack_event(pk, ev);
+		ctl_result_end(t->c);
+		ctl_flush(t->c);	/* may close the client */
+	}
+}
+
+void
+ctl_tail_stop(struct ctl_client *c)
+{
+	struct ctl_tail	*t = c->tail;
+	size_t		 i;
+
+	if (t == NULL)
+		return;
+	if (t->prev != NULL)
+		t->prev->next = t->next;
+	else
+		tails = t->next;
+	if (t->next != NULL)
+		t->next->prev = t->prev;
+	for (i = 0; i < t->ntopics; i++)
+		free(t->topics[i]);
+	free(t->topics);
+	free(t);
+	c->tail = NULL;
+	if (tails == NULL)
+		broker.on_publish = NULL;
+}
+
+void
+op_tail(struct ctl_client *c, const msgpack_object *req, uint64_t seq)
+{
+	const msgpack_object	*ts = sse_ctl_get(req, "topics");
+	struct ctl_tail		*t;
+	msgpack_packer		*pk;
+	uint32_t		 i;
+
+	if (c->tail != NULL) {
+		ctl_reply_error(c, seq, "BAD_REQUEST", "this connection "
+		    "already tails");
+		return;
+	}
+	if (ts != NULL && ts->type != MSGPACK_OBJECT_ARRAY) {
+		ctl_field_error(c, seq, "topics", SSE_ETYPE);
+		return;
+	}
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		goto nomem;
+	t->seq = seq;
+	t->c = c;
+	c->tail = t;
+	t->next = tails;
+	if (tails != NULL)
+		tails->prev = t;
+	tails = t;
+	broker.on_publish = tail_publish;
+	if (ts != NULL && ts->via.array.size > 0) {
+		if ((t->topics = calloc(ts->via.array.size,
+		    sizeof(*t->topics))) == NULL)
+			goto nomem;
+		for (i = 0; i < ts->via.array.size; i++) {
+			const msgpack_object *o = &ts->via.array.ptr[i];
+
+			if (o->type != MSGPACK_OBJECT_STR) {
+				ctl_tail_stop(c);
+				ctl_field_error(c, seq, "topics", SSE_ETYPE);
+				return;
+			}
+			if ((t->topics[i] = strndup(o->via.str.ptr,
+			    o->via.str.size)) == NULL)
+				goto nomem;
+			t->ntopics++;
+		}
+	}
+	/* The first reply says the tail runs; events follow. */
+	pk = ctl_result_begin(c, seq, 1);
+	ctl_pack_kv_u64(pk, "tailing", t->ntopics);
+	ctl_result_end(c);
+	return;
+nomem:
+	ctl_tail_stop(c);
+	ctl_reply_error(c, seq, "INTERNAL", "out of memory");
+}
+
+/* A list of strings for a token claim; NULL (answered) when malformed. */
+static json_t *
+str_list(struct ctl_client *c, uint64_t seq, const msgpack_object *req,
+    const char *key)
+{
+	const msgpack_object	*o = sse_ctl_get(req, key);
+	json_t			*a = json_array();
+	uint32_t		 i;
+
+	if (a == NULL || o == NULL)
+		return a;
+	if (o->type != MSGPACK_OBJECT_ARRAY)
+		goto bad;
+	for (i = 0; i < o->via.array.size; i++) {
+		const msgpack_object *v = &o->via.array.ptr[i];
+
+		if (v->type != MSGPACK_OBJECT_STR)
+			goto bad;
+		json_array_append_new(a, json_stringn(v->via.str.ptr,
+		    v->via.str.size));
+	}
+	return a;
+bad:
+	json_decref(a);
+	ctl_field_error(c, seq, key, SSE_ETYPE);
+	return NULL;
+}
+
+void
+op_token(struct ctl_client *c, const msgpack_object *req, uint64_t seq)
+{
+	json_t		*sub_l = NULL, *pub_l = NULL;
+	char		*sub = NULL, *tok = NULL;
+	const char	*why;
+	uint64_t	 ttl = 3600;
+	msgpack_packer	*pk;
+	int		 err;
+
+	if ((err = sse_ctl_get_strdup(req, "sub", &sub)) != 0) {
+		ctl_field_error(c, seq, "sub", err);
+		goto out;
+	}
+	if (*sub == '\0' || strlen(sub) > 128) {
+		ctl_reply_error(c, seq, "BAD_REQUEST", "sub: 1-128 bytes");
+		goto out;
+	}
+	if ((err = sse_ctl_get_uint(req, "ttl", &ttl)) == SSE_ETYPE) {
+		ctl_field_error(c, seq, "ttl", err);
+		goto out;
+	}
+	if ((sub_l = str_list(c, seq, req, "subscribe")) == NULL ||
+	    (pub_l = str_list(c, seq, req, "publish")) == NULL)
+		goto out;
+	if ((tok = auth_mint(sub, sub_l, pub_l, (int64_t)ttl, &why)) == NULL) {
+		ctl_reply_error(c, seq, "NOT_SUPPORTED", "%s", why);
+		goto out;
+	}
+	pk = ctl_result_begin(c, seq, 2);
+	ctl_pack_kv_str(pk, "token", tok);
+	ctl_pack_kv_u64(pk, "expires", ttl > 0 ? (uint64_t)(loop_wallclock() /
+	    1000) + ttl : 0);
+	ctl_result_end(c);
+out:
+	free(tok);
+	free(sub);
+	json_decref(sub_l);
+	json_decref(pub_l);
+}
