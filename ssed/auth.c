@@ -170,19 +170,19 @@ auth_init(const struct auth_config *cfg)
 		return read_file(cfg->key_file, &A.key, &A.keylen);
 	}
 	A.hmac = 1;
-	if (cfg->secret_file != NULL) {
-		if (read_file(cfg->secret_file, &A.key, &A.keylen) == -1)
-			return -1;
-		while (A.keylen > 0 && (A.key[A.keylen - 1] == '\n' ||
-		    A.key[A.keylen - 1] == '\r'))
-			A.keylen--;
-		if (A.keylen == 0) {
-			log_err("%s holds no secret", cfg->secret_file);
-			return -1;
-		}
-		return 0;
+	if ((cfg->secret_file != NULL ? read_file(cfg->secret_file, &A.key,
+	    &A.keylen) : load_or_make_secret(cfg->state_dir)) == -1)
+		return -1;
+	/* A secret is the file's text without its final line end. */
+	while (A.keylen > 0 && (A.key[A.keylen - 1] == '\n' ||
+	    A.key[A.keylen - 1] == '\r'))
+		A.keylen--;
+	if (A.keylen == 0) {
+		log_err("%s holds no secret", cfg->secret_file != NULL ?
+		    cfg->secret_file : A.secret_path);
+		return -1;
 	}
-	return load_or_make_secret(cfg->state_dir);
+	return 0;
 }
 
 void

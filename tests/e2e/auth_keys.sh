@@ -1,0 +1,43 @@
+#!/bin/sh
+# auth_keys.sh: public-key tokens (RS256, ES256) verify; the key-confusion
+# attack (an HS256 token whose HMAC secret is the public key's PEM text)
+# and an algorithm from the other family are refused; with no key at all
+# ssed generates an HS256 secret, mode 0600, and says where.
+. "$(dirname "$0")/lib.sh"
+MKJWT="$top_builddir/tests/tools/mkjwt"
+now=$(date +%s)
+claims="{\"sub\":\"alice\",\"exp\":$((now + 600)),\"sse\":{\"subscribe\":[\"*\"]}}"
+
+openssl genrsa -out "$T_DIR/rsa.pem" 2048 2>/dev/null
+openssl rsa -in "$T_DIR/rsa.pem" -pubout -out "$T_DIR/rsa.pub" 2>/dev/null
+openssl ecparam -name prime256v1 -genkey -noout -out "$T_DIR/ec.pem" 2>/dev/null
+openssl ec -in "$T_DIR/ec.pem" -pubout -out "$T_DIR/ec.pub" 2>/dev/null
+
+code() { curl -s -m 1 -o "$T_DIR/body" -w '%{http_code}' -H "Authorization: Bearer $1" "$BASE/sse/updates/t"; }
+
+start_ssed --jwt-key "$T_DIR/rsa.pub" || exit 1
+is "$(code "$("$MKJWT" RS256 "$T_DIR/rsa.pem" "$claims")")" 200 "an RS256 token signed with the private key streams"
+is "$(code "$("$MKJWT" HS256 "$T_DIR/rsa.pub" "$claims")")" 401 "key confusion: HS256 signed with the public key's PEM is refused"
+like "$(cat "$T_DIR/body")" '"code":"INVALID_TOKEN"' "as INVALID_TOKEN"
+is "$(code "$("$MKJWT" RS256 "$T_DIR/ec.pem" "$claims" 2>/dev/null || echo bad.tok.en)")" 401 "a token signed with another key is refused"
+is "$(code "$("$MKJWT" none /dev/null "$claims")")" 401 "alg none is refused with a public key too"
+out=$("$SSECTL" token --sub x 2>&1); rc=$?
+is "$rc" 2 "ssectl token cannot mint without an HMAC key"
+like "$out" 'NOT_SUPPORTED' "and says why"
+stop_ssed
+
+start_ssed --jwt-key "$T_DIR/ec.pub" || exit 1
+is "$(code "$("$MKJWT" ES256 "$T_DIR/ec.pem" "$claims")")" 200 "an ES256 token streams"
+stop_ssed
+
+# No key: a generated secret.
+start_ssed || exit 1
+is "$(stat -c %a "$T_DIR/state/jwt.secret")" 600 "the generated secret has mode 0600"
+like "$(cat "$SSED_LOG")" "generated a new HS256 secret in $T_DIR/state/jwt.secret" "ssed says where it put it"
+is "$(code "$("$MKJWT" HS256 "$T_DIR/state/jwt.secret" "$claims")")" 200 "tokens signed with it are accepted"
+stop_ssed
+start_ssed || exit 1
+unlike=$(grep -c 'generated a new' "$SSED_LOG")
+is "$unlike" 0 "a second start reuses the secret"
+is "$(code "$("$MKJWT" HS256 "$T_DIR/state/jwt.secret" "$claims")")" 200 "and old tokens stay valid"
+done_testing
