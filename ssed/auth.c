@@ -26,7 +26,7 @@
 #define KEY_MAX		(64 * 1024)
 #define TOKEN_MAX	(16 * 1024)
 
-static struct {
+struct auth_state {
 	int		 none;
 	int		 hmac;		/* else a PEM public key */
 	unsigned char	*key;
@@ -34,7 +34,19 @@ static struct {
 	char		*issuer, *audience;
 	int		 leeway;
 	char		*secret_path;
-} A;
+};
+
+static struct auth_state A;
+
+static void
+state_free(struct auth_state *st)
+{
+	free(st->key);
+	free(st->issuer);
+	free(st->audience);
+	free(st->secret_path);
+	memset(st, 0, sizeof(*st));
+}
 
 static const char *const codes[] = {
 #define X(name, code, msg) code,
@@ -149,10 +161,27 @@ load_or_make_secret(const char *dir)
 	return read_file(path, &A.key, &A.keylen);
 }
 
+static int	auth_load(const struct auth_config *);
+
+/* Load a new configuration; on failure the one in force stays. */
 int
 auth_init(const struct auth_config *cfg)
 {
-	auth_free();
+	struct auth_state old = A;
+
+	memset(&A, 0, sizeof(A));
+	if (auth_load(cfg) == -1) {
+		state_free(&A);
+		A = old;
+		return -1;
+	}
+	state_free(&old);
+	return 0;
+}
+
+static int
+auth_load(const struct auth_config *cfg)
+{
 	A.none = cfg->none;
 	A.leeway = cfg->leeway;
 	if ((cfg->issuer != NULL && (A.issuer = strdup(cfg->issuer)) == NULL) ||
@@ -188,11 +217,7 @@ auth_init(const struct auth_config *cfg)
 void
 auth_free(void)
 {
-	free(A.key);
-	free(A.issuer);
-	free(A.audience);
-	free(A.secret_path);
-	memset(&A, 0, sizeof(A));
+	state_free(&A);
 }
 
 /* base64url without padding; returns a malloc'd NUL-terminated buffer. */

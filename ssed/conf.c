@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@ struct opt {
 };
 
 #define OFF(f)	offsetof(struct ssed_config, f)
+#define OPT_CONFIG_KEY	277
 
 static const struct opt opts[] = {
 	{ "listen", 'l', OPT_LIST, "ADDR:PORT", "listen here (repeatable; "
@@ -86,6 +88,10 @@ static const struct opt opts[] = {
 	    OFF(broker.write_timeout_ms), 86400, NULL },
 	{ "log-format", 266, OPT_CHOICE, "FMT", "text or json",
 	    OFF(log_json), 0, "text|json" },
+	{ "control-group", 276, OPT_STR, "GROUP", "members of GROUP may use "
+	    "the control socket", OFF(control_group), 0, NULL },
+	{ "config", OPT_CONFIG_KEY, OPT_STR, "FILE", "read settings from "
+	    "FILE first (ssed.conf(5))", OFF(config_file), 0, NULL },
 	{ "verbose", 'v', OPT_FLAG, NULL, "log debug messages",
 	    OFF(verbose), 0, NULL },
 	{ "help", 'h', OPT_FLAG, NULL, "show this help", 0, 0, NULL },
@@ -188,7 +194,7 @@ apply(struct ssed_config *cfg, const struct opt *o, const char *arg)
 	}
 	case OPT_CHOICE:
 		if ((idx = choice_index(o->choices, arg)) < 0) {
-			fprintf(stderr, "ssed: --%s: '%s' is not one of %s\n",
+			config_error(cfg, "--%s: '%s' is not one of %s",
 			    o->name, arg, o->choices);
 			return -1;
 		}
@@ -198,8 +204,8 @@ apply(struct ssed_config *cfg, const struct opt *o, const char *arg)
 		break;
 	}
 	if (parse_num(arg, o->type == OPT_SIZE, &n) == -1 || n > o->max) {
-		fprintf(stderr, "ssed: --%s: '%s' is not a number from 0 to "
-		    "%llu (try 'ssed --help')\n", o->name, arg, o->max);
+		config_error(cfg, "--%s: '%s' is not a number from 0 to %llu "
+		    "(try 'ssed --help')", o->name, arg, o->max);
 		return -1;
 	}
 	switch (o->type) {
@@ -236,15 +242,109 @@ default_state_dir(void)
 	return buf;
 }
 
-int
-config_parse(struct ssed_config *cfg, int argc, char *argv[])
+static const struct opt *
+opt_by_name(const char *name, size_t len)
 {
-	struct option	 lopts[NOPTS + 1];
-	char		 sopts[NOPTS * 2 + 2], *p = sopts;
-	size_t		 i;
-	int		 ch, idx;
-	static char	 def_listen[] = "127.0.0.1:8002";
+	size_t i;
 
+	for (i = 0; i < NOPTS; i++)
+		if (strlen(opts[i].name) == len &&
+		    strncmp(opts[i].name, name, len) == 0)
+			return &opts[i];
+	return NULL;
+}
+
+static int
+add_arg(struct ssed_config *cfg, char *arg)
+{
+	char **n = reallocarray(cfg->args, cfg->nargs + 1, sizeof(*n));
+
+	if (n == NULL) {
+		free(arg);
+		return -1;
+	}
+	n[cfg->nargs++] = arg;
+	cfg->args = n;
+	return 0;
+}
+
+/*
+ * The configuration file: one setting per line, the long option's name,
+ * then its value ("listen 127.0.0.1:8002" or "listen = ..."); '#' starts
+ * a comment.  Each line becomes "--name=value" ahead of the command line.
+ */
+static int
+read_config_file(struct ssed_config *cfg, const char *path)
+{
+	FILE		*fp;
+	char		*line = NULL, *arg;
+	size_t		 cap = 0, lineno = 0;
+	ssize_t		 n;
+	int		 rc = -1;
+
+	if ((fp = fopen(path, "re")) == NULL) {
+		config_error(cfg, "cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((n = getline(&line, &cap, fp)) != -1) {
+		char			*k = line, *v, *e;
+		const struct opt	*o;
+		size_t			 klen;
+
+		lineno++;
+		line[strcspn(line, "#\r\n")] = '\0';
+		k += strspn(k, " \t");
+		if (*k == '\0')
+			continue;
+		klen = strcspn(k, " \t=");
+		v = k + klen;
+		v += strspn(v, " \t");
+		if (*v == '=')
+			v += 1 + strspn(v + 1, " \t");
+		for (e = v + strlen(v); e > v && (e[-1] == ' ' || e[-1] == '\t');)
+			*--e = '\0';
+		if ((o = opt_by_name(k, klen)) == NULL || o->key == 'h' ||
+		    o->key == 'V' || o->key == OPT_CONFIG_KEY) {
+			config_error(cfg, "%s:%zu: unknown setting '%.*s' (see "
+			    "ssed.conf(5))", path, lineno, (int)klen, k);
+			goto out;
+		}
+		if ((o->arg != NULL) != (*v != '\0')) {
+			config_error(cfg, "%s:%zu: %s %s", path, lineno, o->name,
+			    o->arg != NULL ? "needs a value" : "takes no value");
+			goto out;
+		}
+		if (asprintf(&arg, "--%s%s%s", o->name, *v ? "=" : "", v) == -1 ||
+		    add_arg(cfg, arg) == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(line);
+	fclose(fp);
+	return rc;
+}
+
+/* --config FILE, found before the real parse. */
+static const char *
+config_path(int argc, char *argv[])
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strncmp(argv[i], "--config=", 9) == 0)
+			return argv[i] + 9;
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			return argv[i + 1];
+	}
+	return NULL;
+}
+
+static void
+config_defaults(struct ssed_config *cfg)
+{
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->broker = (struct broker_config){
 		.history = { .max_events = 1000, .max_age_ms = 86400000 },
@@ -257,6 +357,29 @@ config_parse(struct ssed_config *cfg, int argc, char *argv[])
 	cfg->http.max_per_user = 10;
 	cfg->auth_mode = 1;
 	cfg->auth.leeway = 30;
+}
+
+int
+config_parse(struct ssed_config *cfg, int argc, char *argv[])
+{
+	struct option	 lopts[NOPTS + 1];
+	char		 sopts[NOPTS * 2 + 2], *p = sopts, *a;
+	const char	*file;
+	size_t		 i, cli_from;
+	int		 ch, idx;
+	unsigned long long cli_lists = 0;
+	static char	 def_listen[] = "127.0.0.1:8002";
+
+	config_defaults(cfg);
+	if ((a = strdup(argv[0])) == NULL || add_arg(cfg, a) == -1)
+		return -1;
+	if ((file = config_path(argc, argv)) != NULL &&
+	    read_config_file(cfg, file) == -1)
+		return -1;
+	cli_from = cfg->nargs;
+	for (i = 1; i < (size_t)argc; i++)
+		if ((a = strdup(argv[i])) == NULL || add_arg(cfg, a) == -1)
+			return -1;
 
 	*p++ = ':';
 	for (i = 0; i < NOPTS; i++) {
@@ -272,7 +395,10 @@ config_parse(struct ssed_config *cfg, int argc, char *argv[])
 	*p = '\0';
 	memset(&lopts[NOPTS], 0, sizeof(lopts[NOPTS]));
 
-	while ((ch = getopt_long(argc, argv, sopts, lopts, &idx)) != -1) {
+	optind = 0;	/* glibc: start over (reload parses again) */
+	opterr = 0;
+	while ((ch = getopt_long((int)cfg->nargs, cfg->args, sopts, lopts,
+	    &idx)) != -1) {
 		const struct opt *o = NULL;
 
 		if (ch == 'h') {
@@ -284,20 +410,28 @@ config_parse(struct ssed_config *cfg, int argc, char *argv[])
 			return 1;
 		}
 		if (ch == '?' || ch == ':') {
-			fprintf(stderr, "ssed: %s '%s' (try 'ssed --help')\n",
+			config_error(cfg, "%s '%s' (try 'ssed --help')",
 			    ch == ':' ? "missing value for" : "unknown option",
-			    argv[optind - 1]);
+			    cfg->args[optind - 1]);
 			return -1;
 		}
 		for (i = 0; i < NOPTS; i++)
 			if (opts[i].key == ch)
 				o = &opts[i];
-		if (o == NULL || apply(cfg, o, optarg) == -1)
+		if (o == NULL)
+			return -1;
+		/* A list given on the command line replaces the file's. */
+		if (o->type == OPT_LIST && (size_t)optind > cli_from &&
+		    !(cli_lists & (1ULL << (o - opts)))) {
+			cli_lists |= 1ULL << (o - opts);
+			*(size_t *)((char *)cfg + o->max) = 0;
+		}
+		if (apply(cfg, o, optarg) == -1)
 			return -1;
 	}
-	if (optind < argc) {
-		fprintf(stderr, "ssed: unexpected argument '%s' (try 'ssed "
-		    "--help')\n", argv[optind]);
+	if ((size_t)optind < cfg->nargs) {
+		config_error(cfg, "unexpected argument '%s' (try 'ssed "
+		    "--help')", cfg->args[optind]);
 		return -1;
 	}
 	if (cfg->http.nlisten == 0) {
@@ -315,7 +449,7 @@ config_parse(struct ssed_config *cfg, int argc, char *argv[])
 	if (cfg->auth.state_dir == NULL)
 		cfg->auth.state_dir = default_state_dir();
 	if (cfg->broker.max_event_size == 0) {
-		fprintf(stderr, "ssed: --max-event-size must be at least 1\n");
+		config_error(cfg, "--max-event-size must be at least 1");
 		return -1;
 	}
 	return 0;
@@ -324,8 +458,25 @@ config_parse(struct ssed_config *cfg, int argc, char *argv[])
 void
 config_free(struct ssed_config *cfg)
 {
+	size_t i;
+
+	for (i = 0; i < cfg->nargs; i++)
+		free(cfg->args[i]);
+	free(cfg->args);
 	free(cfg->http.listen);
 	free(cfg->http.cors);
+	cfg->args = NULL;
+	cfg->nargs = 0;
 	cfg->http.listen = NULL;
 	cfg->http.cors = NULL;
+}
+
+void
+config_error(struct ssed_config *cfg, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cfg->err, sizeof(cfg->err), fmt, ap);
+	va_end(ap);
 }

@@ -8,6 +8,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +31,7 @@
 #define CTL_MAX_OUT	(64u * 1024 * 1024)
 
 static struct loop_io		 listen_io = { .fd = -1 };
+static gid_t			 allowed_gid = (gid_t)-1;
 static char			*listen_path;
 static struct ctl_client	*clients;
 static unsigned			 nclients;
@@ -304,6 +307,48 @@ client_io(struct loop_io *io, uint32_t events)
 		ctl_flush(c);
 }
 
+int
+control_set_group(const char *group)
+{
+	struct group *gr;
+
+	if (group == NULL) {
+		allowed_gid = (gid_t)-1;
+		return 0;
+	}
+	if ((gr = getgrnam(group)) == NULL) {
+		log_err("--control-group %s: no such group", group);
+		return -1;
+	}
+	allowed_gid = gr->gr_gid;
+	if (listen_path != NULL &&
+	    chown(listen_path, (uid_t)-1, allowed_gid) == -1)
+		log_warn("cannot give %s to group %s: %s", listen_path, group,
+		    strerror(errno));
+	return 0;
+}
+
+/* Is uid, or its primary or supplementary groups, the allowed group? */
+static int
+in_group(uid_t uid, gid_t gid)
+{
+	struct passwd	*pw;
+	gid_t		 groups[256];
+	int		 n = 256, i;
+
+	if (allowed_gid == (gid_t)-1)
+		return 0;
+	if (gid == allowed_gid)
+		return 1;
+	if ((pw = getpwuid(uid)) == NULL ||
+	    getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) == -1)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (groups[i] == allowed_gid)
+			return 1;
+	return 0;
+}
+
 static int
 peer_allowed(int fd, uid_t *uidp)
 {
@@ -313,7 +358,8 @@ peer_allowed(int fd, uid_t *uidp)
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
 		return 0;
 	*uidp = cred.uid;
-	return cred.uid == 0 || cred.uid == geteuid();
+	return cred.uid == 0 || cred.uid == geteuid() ||
+	    in_group(cred.uid, cred.gid);
 }
 
 static void
@@ -345,7 +391,8 @@ listen_cb(struct loop_io *io, uint32_t events)
 		if (!peer_allowed(fd, &uid)) {
 			log_warn("control: refused uid %d", (int)uid);
 			ctl_reply_error(c, 0, "PERMISSION_DENIED", "uid %d may not "
-			    "use this socket (see --control-group)", (int)uid);
+			    "use this socket: only root, ssed's own user and "
+			    "members of --control-group may", (int)uid);
 			c->closing = 1;
 			ctl_flush(c);
 		}
@@ -398,6 +445,9 @@ control_start(const char *path)
 	}
 	umask(old);
 	chmod(path, 0660);
+	if (allowed_gid != (gid_t)-1 && chown(path, (uid_t)-1, allowed_gid) == -1)
+		log_warn("cannot give %s to the control group: %s", path,
+		    strerror(errno));
 	if (listen(fd, 64) == -1 ||
 	    loop_add(&listen_io, fd, EPOLLIN, listen_cb, NULL) == -1) {
 		log_err("%s: listen %s: %s", __func__, path, strerror(errno));

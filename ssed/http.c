@@ -240,6 +240,19 @@ healthz(struct MHD_Connection *c)
 	return http_queue(c, MHD_HTTP_OK, r);
 }
 
+static enum MHD_Result
+stream_head(struct MHD_Connection *c)
+{
+	struct MHD_Response *r;
+
+	r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, "Content-Type", "text/event-stream");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	return http_queue(c, MHD_HTTP_OK, r);
+}
+
 /* The endpoints of CONTRACT section 2: path, methods, handler. */
 enum route_kind { R_NOTIFY, R_UPDATES, R_UPDATES_MULTI, R_EVENTS, R_HEALTHZ,
     R_METRICS };
@@ -304,6 +317,10 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 		return http_error_allow(c, MHD_HTTP_METHOD_NOT_ALLOWED,
 		    "METHOD_NOT_ALLOWED", msg, r->methods);
 	}
+	/* HEAD of a stream: the head alone, no subscriber. */
+	if (strcmp(method, MHD_HTTP_METHOD_HEAD) == 0 && (r->kind == R_UPDATES ||
+	    r->kind == R_UPDATES_MULTI || r->kind == R_EVENTS))
+		return stream_head(c);
 	switch (r->kind) {
 	case R_NOTIFY:
 		return http_publish(c, arg, upload, upload_size, con_cls);
@@ -445,6 +462,12 @@ http_start(const struct http_config *cfg)
 		httpd_schedule(d);
 	}
 	return 0;
+}
+
+void
+http_reconfigure(const struct http_config *cfg)
+{
+	hcfg = cfg;
 }
 
 const char *

@@ -19,6 +19,8 @@ struct http_config {
 };
 
 int	 http_start(const struct http_config *);
+/* New settings in force (CORS, limits); addresses stay. */
+void	 http_reconfigure(const struct http_config *);
 /* host:port of the first listener, for messages. */
 const char *http_address(void);
 /* Stop accepting new connections (shutdown begins). */

@@ -23,12 +23,18 @@
 #include "log.h"
 #include "loop.h"
 #include "subscriber.h"
+#include "topic.h"
 #include "ulimit.h"
 
 #define DRAIN_MS	3000
 #define FD_RESERVE	64	/* listeners, control clients, logs */
 
 static struct loop_io	 signal_io = { .fd = -1 };
+static struct ssed_config cfg;
+static int		 saved_argc;
+static char		**saved_argv;
+
+static int	reload(char *, size_t);
 static struct loop_timer drain_timer;
 static int64_t		 drain_deadline;
 
@@ -69,9 +75,13 @@ signal_cb(struct loop_io *io, uint32_t events)
 		case SIGINT:
 			shutdown_begin("SIGINT");
 			break;
-		case SIGHUP:
-			log_info("SIGHUP: nothing to reload yet");
+		case SIGHUP: {
+			char why[512];
+
+			log_info("SIGHUP: reloading the configuration");
+			reload(why, sizeof(why));
 			break;
+		}
 		}
 	}
 }
@@ -109,15 +119,90 @@ raise_nofile(void)
 	return rl.rlim_cur;
 }
 
+static int
+same_listen(const struct http_config *a, const struct http_config *b)
+{
+	size_t i;
+
+	if (a->nlisten != b->nlisten)
+		return 0;
+	for (i = 0; i < a->nlisten; i++)
+		if (strcmp(a->listen[i], b->listen[i]) != 0)
+			return 0;
+	return 1;
+}
+
+static void
+topic_limits(struct topic *t, void *arg)
+{
+	broker.store->set_limits(t->hist, arg);
+}
+
+/*
+ * SIGHUP and "ssectl reload": parse the file and the command line again
+ * and apply what can change without dropping anyone: limits, history
+ * bounds, heartbeat, CORS, keys, logging.  A broken configuration is
+ * refused whole and the one in force stays.
+ */
+static int
+reload(char *why, size_t len)
+{
+	struct ssed_config	*n;
+	int			 rc;
+
+	if ((n = calloc(1, sizeof(*n))) == NULL) {
+		snprintf(why, len, "out of memory");
+		return -1;
+	}
+	if ((rc = config_parse(n, saved_argc, saved_argv)) != 0) {
+		snprintf(why, len, "%s", rc > 0 ? "--help or --version given" :
+		    n->err[0] ? n->err : "invalid configuration");
+		goto fail;
+	}
+	if (auth_init(&n->auth) == -1) {
+		snprintf(why, len, "keys or state directory unusable (see the "
+		    "log)");
+		goto fail;
+	}
+	if (!same_listen(&n->http, &cfg.http) ||
+	    strcmp(n->control_path, cfg.control_path) != 0)
+		log_warn("reload: listen addresses and the control socket "
+		    "change only with a restart");
+	n->http.max_conns = cfg.http.max_conns;
+	config_free(&cfg);
+	cfg = *n;
+	free(n);
+	log_init(cfg.log_json, cfg.verbose);
+	broker.cfg = cfg.broker;
+	topic_foreach(topic_limits, &broker.cfg.history);
+	http_reconfigure(&cfg.http);
+	ulimit_set_max(cfg.http.max_per_user);
+	control_set_group(cfg.control_group);
+	sub_timers_start();
+	log_info("configuration reloaded");
+	return 0;
+fail:
+	config_free(n);
+	free(n);
+	log_warn("reload refused: %s", why);
+	return -1;
+}
+
 int
 main(int argc, char *argv[])
 {
-	struct ssed_config	cfg;
-	rlim_t			nofile;
-	int			rc, status = 1;
+	rlim_t	nofile;
+	int	rc, status = 1;
 
-	if ((rc = config_parse(&cfg, argc, argv)) != 0)
+	saved_argc = argc;
+	saved_argv = argv;
+	if ((rc = config_parse(&cfg, argc, argv)) != 0) {
+		if (rc < 0)
+			fprintf(stderr, "ssed: %s\n", cfg.err[0] ? cfg.err :
+			    "out of memory");
+		config_free(&cfg);
 		return rc > 0 ? 0 : 1;
+	}
 	log_init(cfg.log_json, cfg.verbose);
 
 	nofile = raise_nofile();
@@ -138,7 +223,9 @@ main(int argc, char *argv[])
 		goto out;
 	}
 	broker_init(&cfg.broker);
-	if (http_start(&cfg.http) == -1 || control_start(cfg.control_path) == -1)
+	broker.reload = reload;
+	if (control_set_group(cfg.control_group) == -1 ||
+	    http_start(&cfg.http) == -1 || control_start(cfg.control_path) == -1)
 		goto out;
 	sub_timers_start();
 	log_info("try: ssecat http://%s/sse/updates/builds", http_address());
@@ -150,7 +237,7 @@ main(int argc, char *argv[])
 		status = 0;
 out:
 	control_stop();
-	sub_close_all("shutdown");
+	sub_abort_all("shutdown");
 	http_stop();
 	sub_timers_stop();
 	broker_shutdown();

@@ -69,20 +69,20 @@ stall_check(struct loop_timer *t)
 
 	for (s = sub_stalled_first(); s != NULL; s = next) {
 		next = s->snext;
-		if (s->owned &&
+		if (s->owned && broker.cfg.write_timeout_ms > 0 &&
 		    now - s->stalled_since >= broker.cfg.write_timeout_ms) {
 			broker.stats.closed_timeout++;
-			sub_abort(s, "write timeout");
+			sub_abort(s, "write-timeout");
 		}
 	}
-	if (sub_stalled_first() != NULL)
+	if (sub_stalled_first() != NULL && broker.cfg.write_timeout_ms > 0)
 		loop_timer_set(t, 1000);
 }
 
 void
 sub_stall_watch(void)
 {
-	if (stall_timer.when == 0)
+	if (stall_timer.when == 0 && broker.cfg.write_timeout_ms > 0)
 		loop_timer_set(&stall_timer, 1000);
 }
 
@@ -119,14 +119,7 @@ sub_close_all(const char *reason)
 
 	for (s = sub_first(); s != NULL; s = next) {
 		next = s->next;
-		if (!sub_is_active(s))
-			continue;
-		if (f != NULL && s->owned && s->qlen == 0) {
-			sub_send_frame(s, f);
-			if (s->state == SUB_DONE)
-				continue;
-		}
-		sub_abort_clean(s, reason);
+		sub_close_with(s, f, reason);
 	}
 	frame_unref(f);
 }

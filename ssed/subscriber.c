@@ -273,7 +273,7 @@ sub_send_frame(struct sub *s, struct frame *f)
 			return;
 		}
 		if (q_push(s, f, 0) == -1)
-			sub_abort(s, "out of memory");
+			sub_abort(s, "out-of-memory");
 		return;
 	}
 	p = frame_bytes(f, s->chunked, &len);
@@ -290,7 +290,7 @@ sub_send_frame(struct sub *s, struct frame *f)
 	s->bytes_sent += (uint64_t)n;
 	broker.stats.bytes_sent += (uint64_t)n;
 	if ((size_t)n < len && q_push(s, f, (size_t)n) == -1)
-		sub_abort(s, "out of memory");
+		sub_abort(s, "out-of-memory");
 }
 
 int
@@ -315,7 +315,7 @@ sub_deliver(struct sub *s, struct event *ev)
 		if (s->types != 0 && (s->types & bit) == 0)
 			return;
 		if ((f = event_typed_frame(ev)) == NULL) {
-			sub_abort(s, "out of memory");
+			sub_abort(s, "out-of-memory");
 			return;
 		}
 	}
@@ -340,7 +340,7 @@ sub_own(struct sub *s, int fd, int chunked)
 		log_warn("%s: epoll add fd %d: %s", __func__, fd,
 		    strerror(errno));
 		s->io.fd = -1;
-		sub_abort(s, "internal error");
+		sub_abort(s, "internal-error");
 		return;
 	}
 	if (s->qlen > 0)
@@ -353,7 +353,7 @@ static void
 expiry_cb(struct loop_timer *t)
 {
 	sub_kick(t->arg, "TOKEN_EXPIRED", "the token has expired: "
-	    "reconnect with a new one", "token expired");
+	    "reconnect with a new one", "token-expired");
 }
 
 int
@@ -426,9 +426,13 @@ sub_abort(struct sub *s, const char *reason)
 }
 
 void
-sub_abort_clean(struct sub *s, const char *reason)
+sub_abort_all(const char *reason)
 {
-	sub_finish(s, 1, reason);
+	struct sub *s;
+
+	/* Every suspended connection is resumed: MHD may then be stopped. */
+	for (s = subs; s != NULL; s = s->next)
+		sub_finish(s, 0, reason);
 }
 
 struct frame *
@@ -467,19 +471,24 @@ sub_kick(struct sub *s, const char *code, const char *message,
 
 	if (!sub_is_active(s))
 		return;
+	f = sub_error_frame(s, code, message, NULL, NULL);
+	sub_close_with(s, f, reason);
+	frame_unref(f);
+}
+
+void
+sub_close_with(struct sub *s, struct frame *last, const char *reason)
+{
+	if (!sub_is_active(s))
+		return;
 	sub_deactivate(s);
 	s->reason = reason;
 	s->state = SUB_CLOSING;
-	if ((f = sub_error_frame(s, code, message, NULL, NULL)) == NULL) {
-		sub_finish(s, 1, reason);
-		return;
-	}
-	/* The error event goes out even past the bound: it is the last. */
-	if (q_push(s, f, 0) == -1)
+	/* The last frame goes out even past the bound. */
+	if (last == NULL || q_push(s, last, 0) == -1)
 		sub_finish(s, 1, reason);
 	else if (s->owned)
 		q_flush(s);
-	frame_unref(f);
 }
 
 void
@@ -489,7 +498,7 @@ sub_free(struct sub *s)
 		return;
 	if (s->state != SUB_DONE) {
 		s->owned = 0;	/* the front is already ending it */
-		sub_finish(s, 0, "closed");
+		sub_finish(s, 0, "client");
 	}
 	if (s->prev != NULL)
 		s->prev->next = s->next;

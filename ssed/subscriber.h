@@ -111,10 +111,13 @@ void		 sub_own(struct sub *, int fd, int chunked);
 /* Send an error event (code, message) then close cleanly. */
 void		 sub_kick(struct sub *, const char *code, const char *message,
 		    const char *reason);
+/* Send last after what is queued, then end the stream cleanly. */
+void		 sub_close_with(struct sub *, struct frame *last,
+		    const char *reason);
 /* Close at once, dropping what is queued. */
 void		 sub_abort(struct sub *, const char *reason);
-/* Close at once, but end the response cleanly (nothing is queued). */
-void		 sub_abort_clean(struct sub *, const char *reason);
+/* Close every stream at once (the last step of a shutdown). */
+void		 sub_abort_all(const char *reason);
 void		 sub_free(struct sub *);
 int		 sub_is_active(const struct sub *);
 struct sub	*sub_first(void);

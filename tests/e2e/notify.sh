@@ -30,10 +30,10 @@ wait_pid "$NPID" 5
 is "$WAIT_RC" "0" "notify --lines exits 0 at end of input"
 
 # user:NAME shorthand
-id=$("$SSECTL" notify --user alice 'hi alice')
+id=$("$SSECTL" notify --user alice '{"msg":"hi alice"}')
 like "$id" '^[0-9]+-[0-9]+$' "--user NAME publishes to user:NAME"
 got=$(curl -s -m 1 -H 'Last-Event-ID: 0-0' "$BASE/sse/updates/user:alice" | grep '^data:')
-is "$got" "data: hi alice" "the event is on topic user:alice"
+is "$got" 'data: {"msg":"hi alice"}' "the event is on topic user:alice"
 
 # many lines in few requests
 seq 1 20000 | "$SSECTL" notify --lines bulk >"$T_DIR/bulk.ids"
