@@ -141,6 +141,8 @@ start_ssed() {
 	fi
 	PORT=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' \
 	    "$SSED_LOG" | head -n 1)
+	[ -n "$PORT" ] || PORT=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\)\\".*|\1|p' \
+	    "$SSED_LOG" | head -n 1)
 	BASE="http://127.0.0.1:$PORT"
 }
 

@@ -32,6 +32,8 @@ run() {
 	"$SSECAT" --backoff-max 0.2 --timeout 10 "$@" "$URL" \
 	    >"$T_DIR/out" 2>"$T_DIR/err"
 	RC=$?
+	# done_testing looks for sanitizer reports in *.log.
+	cat "$T_DIR/err" >>"$T_DIR/ssecat.log"
 	OUT=$(cat "$T_DIR/out")
 	ERR=$(cat "$T_DIR/err")
 }

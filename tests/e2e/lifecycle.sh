@@ -1,0 +1,74 @@
+#!/bin/sh
+# lifecycle.sh: SIGTERM drains (every subscriber gets a retry: hint and a
+# clean end, ssed exits 0, clients come back to the restarted daemon and
+# miss nothing); --config and SIGHUP / ssectl reload apply a good file
+# without dropping anyone and refuse a broken one, keeping the old;
+# --log-format=json logs one JSON object a line.
+. "$(dirname "$0")/lib.sh"
+
+cat >"$T_DIR/ssed.conf" <<EOF2
+# a comment, then settings named like the long options
+auth none
+heartbeat = 30
+history-size 100
+EOF2
+start_ssed --config "$T_DIR/ssed.conf" --retry 300 || exit 1
+P=$PORT
+
+bg curl -sN "$BASE/sse/updates/life" -o "$T_DIR/c1"
+C1=$BG_PID
+bg "$SSECAT" --max-retries 50 --backoff-max 0.5 "$BASE/sse/updates/life" >"$T_DIR/cat.out" 2>"$T_DIR/cat.err"
+CAT=$BG_PID
+wait_for 5 sh -c "[ \"\$($SSECTL --json list --topic life | grep -c '\"id\"')\" -eq 2 ]"
+ok $? "two subscribers, configured from the file"
+"$SSECTL" notify life one >/dev/null
+
+# Reload with a good file: heartbeat 1 s takes effect, nobody is dropped.
+printf 'auth none\nheartbeat 1\nhistory-size 100\n' >"$T_DIR/ssed.conf"
+kill -HUP "$SSED_PID"
+wait_for 5 grep -q 'configuration reloaded' "$SSED_LOG"
+ok $? "SIGHUP reloads a good configuration"
+wait_for 5 grep -q '^: ping' "$T_DIR/c1"
+ok $? "the new heartbeat applies to open streams"
+is "$(subscribers life)" 2 "nobody was dropped"
+
+# A broken file is refused, with the line named, and the old one stays.
+printf 'auth none\nheartbeat soon\n' >"$T_DIR/ssed.conf"
+out=$("$SSECTL" reload 2>&1); rc=$?
+is "$rc" 2 "ssectl reload of a broken file exits 2"
+like "$out" 'heartbeat' "and says what is wrong"
+like "$(cat "$SSED_LOG")" 'reload refused: .*heartbeat' "ssed logs the refusal"
+printf 'auth none\nnonsense 1\n' >"$T_DIR/ssed.conf"
+kill -HUP "$SSED_PID"
+wait_for 5 grep -q "ssed.conf:2: unknown setting 'nonsense'" "$SSED_LOG"
+ok $? "an unknown setting is refused with file and line"
+is "$(subscribers life)" 2 "still nobody dropped"
+printf 'auth none\nheartbeat 30\n' >"$T_DIR/ssed.conf"
+
+# SIGTERM: a retry hint, a clean end, exit 0 within a few seconds.
+kill "$SSED_PID"
+wait_pid "$SSED_PID" 10
+is "$WAIT_RC" 0 "ssed exits 0 on SIGTERM"
+wait_pid "$C1" 5
+is "$WAIT_RC" 0 "curl sees a clean end of stream"
+like "$(tail -c 40 "$T_DIR/c1")" 'retry: 1000' "with a retry: hint last"
+# Restart on the same port: ssecat comes back and resumes.
+start_ssed --config "$T_DIR/ssed.conf" --listen "127.0.0.1:$P" || exit 1
+wait_for 10 sh -c "[ \"\$($SSECTL --json list --topic life | grep -c '\"id\"')\" -eq 1 ]"
+ok $? "ssecat reconnects to the restarted ssed"
+"$SSECTL" notify life two >/dev/null
+wait_for 5 grep -q '^two$' "$T_DIR/cat.out"
+ok $? "and receives what is published after the restart"
+is "$(cat "$T_DIR/cat.out" | tr '\n' ' ')" "one two " "nothing twice"
+stop_ssed
+
+# JSON logs.
+start_ssed --auth=none --log-format=json || true
+like "$(head -n 1 "$SSED_LOG")" '^\{"time":"[^"]+","level":"info","msg":"ssed ' "--log-format=json logs JSON objects"
+out=$("$SSED" --frobnicate 2>&1); rc=$?
+is "$rc" 1 "an unknown option exits 1"
+like "$out" "^ssed: unknown option '--frobnicate' \\(try 'ssed --help'\\)$" "with one clear line"
+out=$("$SSED" --config /nonexistent 2>&1); rc=$?
+is "$rc" 1 "a missing --config file exits 1"
+like "$out" 'cannot read /nonexistent' "and says so"
+done_testing
