@@ -188,6 +188,27 @@ fail:
 	return -1;
 }
 
+/* What to try next, for the person who just started ssed. */
+static void
+hints(void)
+{
+	int		 own = strcmp(cfg.control_path, control_default_path());
+	const char	*s = own ? " -s " : "", *path = own ? cfg.control_path :
+			    "";
+
+	if (auth_is_none()) {
+		log_info("try: ssecat http://%s/sse/updates/builds",
+		    http_address());
+	} else {
+		log_info("try: TOKEN=$(ssectl%s%s token --sub me --subscribe "
+		    "builds --publish builds)", s, path);
+		log_info("try: ssecat --token \"$TOKEN\" "
+		    "http://%s/sse/updates/builds", http_address());
+	}
+	log_info("try: echo '{\"state\":\"green\"}' | ssectl%s%s notify "
+	    "builds", s, path);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -228,11 +249,7 @@ main(int argc, char *argv[])
 	    http_start(&cfg.http) == -1 || control_start(cfg.control_path) == -1)
 		goto out;
 	sub_timers_start();
-	log_info("try: ssecat http://%s/sse/updates/builds", http_address());
-	log_info("try: echo '{\"state\":\"green\"}' | ssectl%s%s notify builds",
-	    strcmp(cfg.control_path, control_default_path()) ? " -s " : "",
-	    strcmp(cfg.control_path, control_default_path()) ?
-	    cfg.control_path : "");
+	hints();
 	if (loop_run() == 0)
 		status = 0;
 out:
