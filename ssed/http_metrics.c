@@ -88,6 +88,28 @@ http_metrics(struct MHD_Connection *c)
 				    "TOKEN_NOT_YET_VALID", "INVALID_ISSUER",
 				    "INVALID_AUDIENCE" };
 	const struct broker_stats *st = &broker.stats;
+	const struct {
+		const char	*name, *type, *help;
+		const uint64_t	*value;
+	} simple[] = {
+		{ "ssed_connections_opened_total", "counter", "streams opened",
+		    &st->connections_total },
+		{ "ssed_events_published_total", "counter", "events published",
+		    &st->events_published },
+		{ "ssed_events_delivered_total", "counter",
+		    "events handed to subscribers", &st->events_delivered },
+		{ "ssed_bytes_sent_total", "counter",
+		    "stream bytes written to sockets", &st->bytes_sent },
+		{ "ssed_replays_total", "counter", "streams resumed from an id",
+		    &st->replays },
+		{ "ssed_replays_incomplete_total", "counter",
+		    "resumes that could not replay everything",
+		    &st->replays_incomplete },
+		{ "ssed_kicks_total", "counter", "streams kicked", &st->kicks },
+		{ "ssed_queue_high_water_bytes", "gauge",
+		    "largest output queue of any subscriber so far",
+		    &st->queue_high_water },
+	};
 	struct MHD_Response	*r;
 	struct out		 o = { .cap = 4096 };
 	size_t			 i;
@@ -105,38 +127,13 @@ http_metrics(struct MHD_Connection *c)
 	    (unsigned long long)st->closed_timeout,
 	    (unsigned long long)st->closed_hangup,
 	    (unsigned long long)st->kicks);
-	metric(&o, "ssed_connections_opened_total", "counter",
-	    "streams opened");
-	out_printf(&o, "ssed_connections_opened_total %llu\n",
-	    (unsigned long long)st->connections_total);
+	for (i = 0; i < sizeof(simple) / sizeof(simple[0]); i++) {
+		metric(&o, simple[i].name, simple[i].type, simple[i].help);
+		out_printf(&o, "%s %llu\n", simple[i].name,
+		    (unsigned long long)*simple[i].value);
+	}
 	metric(&o, "ssed_topics", "gauge", "topics known");
 	out_printf(&o, "ssed_topics %zu\n", topic_count());
-	metric(&o, "ssed_events_published_total", "counter",
-	    "events published");
-	out_printf(&o, "ssed_events_published_total %llu\n",
-	    (unsigned long long)st->events_published);
-	metric(&o, "ssed_events_delivered_total", "counter",
-	    "events handed to subscribers");
-	out_printf(&o, "ssed_events_delivered_total %llu\n",
-	    (unsigned long long)st->events_delivered);
-	metric(&o, "ssed_bytes_sent_total", "counter",
-	    "stream bytes written to sockets");
-	out_printf(&o, "ssed_bytes_sent_total %llu\n",
-	    (unsigned long long)st->bytes_sent);
-	metric(&o, "ssed_replays_total", "counter", "streams resumed from an id");
-	out_printf(&o, "ssed_replays_total %llu\n",
-	    (unsigned long long)st->replays);
-	metric(&o, "ssed_replays_incomplete_total", "counter",
-	    "resumes that could not replay everything");
-	out_printf(&o, "ssed_replays_incomplete_total %llu\n",
-	    (unsigned long long)st->replays_incomplete);
-	metric(&o, "ssed_kicks_total", "counter", "streams kicked");
-	out_printf(&o, "ssed_kicks_total %llu\n",
-	    (unsigned long long)st->kicks);
-	metric(&o, "ssed_queue_high_water_bytes", "gauge",
-	    "largest output queue of any subscriber so far");
-	out_printf(&o, "ssed_queue_high_water_bytes %llu\n",
-	    (unsigned long long)st->queue_high_water);
 	metric(&o, "ssed_auth_failures_total", "counter",
 	    "requests refused for their token, by code");
 	for (i = 0; i < sizeof(auth_codes) / sizeof(auth_codes[0]); i++)
