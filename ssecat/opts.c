@@ -21,7 +21,12 @@
 /* Values of the options that have no short letter. */
 enum {
 	OPT_TOKEN = 0x100,
+	OPT_TOKEN_FILE,
 	OPT_LAST_ID,
+	OPT_STATE,
+	OPT_TYPES,
+	OPT_UNTIL,
+	OPT_DATA_JSON,
 	OPT_TIMEOUT,
 	OPT_MAX_RETRIES,
 	OPT_BACKOFF_MAX,
@@ -61,6 +66,8 @@ struct opt_def {
 static int	opt_header(struct opts *, int *, const char *);
 static int	opt_format(struct opts *, int *, const char *);
 static int	opt_json(struct opts *, int *, const char *);
+static int	opt_types(struct opts *, int *, const char *);
+static int	opt_until(struct opts *, int *, const char *);
 static int	opt_help(struct opts *, int *, const char *);
 static int	opt_version(struct opts *, int *, const char *);
 
@@ -72,10 +79,22 @@ static const struct opt_def opt_defs[] = {
 	    .kind = ARG_FUNC, .set = opt_header },
 	{ "token", OPT_TOKEN, "TOKEN", "send Authorization: Bearer TOKEN",
 	    .kind = ARG_HDRVAL, .off = OFF(token) },
-	{ "last-event-id", OPT_LAST_ID, "ID", "resume after event ID",
+	{ "token-file", OPT_TOKEN_FILE, "FILE",
+	    "send the token on the first line of FILE",
+	    .kind = ARG_STR, .off = OFF(token_file) },
+	{ "last-event-id", OPT_LAST_ID, "ID",
+	    "resume after event ID (wins over --state)",
 	    .kind = ARG_HDRVAL, .off = OFF(last_id) },
+	{ "state", OPT_STATE, "FILE",
+	    "keep the last id in FILE and resume from it",
+	    .kind = ARG_STR, .off = OFF(state) },
+	{ "types", OPT_TYPES, "TYPE,...", "show only events of these types",
+	    .kind = ARG_FUNC, .set = opt_types },
 	{ "count", 'n', "N", "exit 0 once N events are printed",
 	    .kind = ARG_LONG, .off = OFF(count), .min = 1 },
+	{ "until", OPT_UNTIL, "PATTERN",
+	    "exit 0 after an event of type PATTERN or data~RE",
+	    .kind = ARG_FUNC, .set = opt_until },
 	{ "timeout", OPT_TIMEOUT, "SECONDS",
 	    "exit 4 after SECONDS (fractions allowed)",
 	    .kind = ARG_SECS, .off = OFF(timeout_ms), .min = 1 },
@@ -93,7 +112,10 @@ static const struct opt_def opt_defs[] = {
 	    .kind = ARG_FUNC, .set = opt_format },
 	{ "json", OPT_JSON, NULL, "same as --format json",
 	    .kind = ARG_FUNC, .set = opt_json },
-	{ "quiet", 'q', NULL, "no status messages (errors are still shown)",
+	{ "data-json", OPT_DATA_JSON, NULL,
+	    "print data as compact JSON (skip non-JSON)",
+	    .kind = ARG_FLAG, .off = OFF(data_json) },
+	{ "quiet", 'q', NULL, "no output, no notes: errors and exit status",
 	    .kind = ARG_FLAG, .off = OFF(quiet) },
 	{ "verbose", 'v', NULL, "show request and response headers on stderr",
 	    .kind = ARG_FLAG, .off = OFF(verbose) },
@@ -274,6 +296,20 @@ opt_json(struct opts *o, int *act, const char *arg)
 }
 
 static int
+opt_types(struct opts *o, int *act, const char *arg)
+{
+	(void)act;
+	return filter_set_types(o, arg);
+}
+
+static int
+opt_until(struct opts *o, int *act, const char *arg)
+{
+	(void)act;
+	return filter_set_until(o, arg);
+}
+
+static int
 opt_help(struct opts *o, int *act, const char *arg)
 {
 	(void)o;
@@ -310,7 +346,7 @@ opts_help(void)
 		    d->arg != NULL ? " " : "", d->arg != NULL ? d->arg : "");
 		printf("  %-30s%s\n", left, d->help);
 	}
-	printf("\nExit status: 0 count reached or stream ended by 204, "
+	printf("\nExit status: 0 -n or --until met, or stream ended by 204, "
 	    "1 usage error,\n2 fatal HTTP status, 3 gave up reconnecting, "
 	    "4 --timeout reached,\n130/143 interrupted by SIGINT/SIGTERM.\n");
 }
@@ -427,7 +463,9 @@ opts_parse(struct opts *o, int argc, char *argv[], int *exitp)
 	if (argc - optind > 1)
 		return msg_usage("one URL only: unexpected '%s'",
 		    argv[optind + 1]);
-	if (opts_url(o, argv[optind]) == -1)
+	if (o->format == OUT_RAW && o->data_json)
+		return msg_usage("--data-json does not go with --format raw");
+	if (opts_url(o, argv[optind]) == -1 || state_load(o) == -1)
 		return -1;
 	return 0;
 }
@@ -439,4 +477,9 @@ opts_free(struct opts *o)
 	o->headers = NULL;
 	curl_free(o->url);
 	o->url = NULL;
+	free(o->token_buf);
+	o->token_buf = NULL;
+	free(o->state_id);
+	o->state_id = NULL;
+	filter_free(o);
 }

@@ -3,8 +3,9 @@
  *
  * The headers of each request are built afresh for every connection,
  * because Last-Event-ID follows the events received; the user's -H
- * headers win over ours.  Also the URL as status messages show it.
- * When to connect is stream.c's business.
+ * headers win over ours.  Also the options of the easy handle that hold
+ * for every connection, and the URL as status messages show it.  When
+ * to connect is stream.c's business.
  */
 #include "config.h"
 
@@ -14,6 +15,8 @@
 #include <string.h>
 
 #include "ssecat.h"
+
+#define MAX_REDIRECTS	5L
 
 /* Headers every request carries unless the user gave their own (-H). */
 static const struct {
@@ -73,6 +76,44 @@ request_headers(const struct opts *o, const char *id)
 fail:
 	curl_slist_free_all(l);
 	return NULL;
+}
+
+int
+request_setup(CURL *e, const struct opts *o, char *errbuf,
+    curl_write_callback on_header, curl_write_callback on_body, void *arg)
+{
+	curl_easy_setopt(e, CURLOPT_URL, o->url);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "ssecat/" PACKAGE_VERSION);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(e, CURLOPT_MAXREDIRS, MAX_REDIRECTS);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+#else
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS,
+	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS,
+	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	/* A proxy's "200 Connection established" is not the answer. */
+	curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+	/* A quiet stream over a dead link is only found by probing. */
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, arg);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, arg);
+	curl_easy_setopt(e, CURLOPT_VERBOSE, o->verbose ? 1L : 0L);
+	if (o->insecure) {
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	/* Proxies (the *_proxy variables) and HTTP/2 are libcurl's. */
+	if (o->cacert != NULL &&
+	    curl_easy_setopt(e, CURLOPT_CAINFO, o->cacert) != CURLE_OK)
+		return -1;
+	return 0;
 }
 
 void

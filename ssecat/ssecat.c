@@ -9,22 +9,33 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "ssecat.h"
 
 static int	msg_quiet;
+static int	msg_colour;
 /* Write end of the self-pipe: how a signal reaches the curl poll loop. */
 static int	sig_wfd = -1;
 
+/* Colours of the "ssecat:" prefix: notes dim, errors bold red. */
+#define MSG_NOTE_SGR	"\033[2m"
+#define MSG_WARN_SGR	"\033[1;31m"
+#define MSG_RESET_SGR	"\033[0m"
+
 void
-msg_set_quiet(int quiet)
+msg_init(int quiet)
 {
+	const char	*nc = getenv("NO_COLOR");
+
 	msg_quiet = quiet;
+	msg_colour = isatty(STDERR_FILENO) && (nc == NULL || *nc == '\0');
 }
 
 /*
@@ -32,9 +43,12 @@ msg_set_quiet(int quiet)
  * tree libtool runs us as "lt-ssecat", and scripts match "ssecat:".
  */
 static void
-msg_vprint(const char *fmt, va_list ap, const char *tail)
+msg_vprint(const char *sgr, const char *fmt, va_list ap, const char *tail)
 {
-	fputs("ssecat: ", stderr);
+	if (msg_colour)
+		fprintf(stderr, "%sssecat:%s ", sgr, MSG_RESET_SGR);
+	else
+		fputs("ssecat: ", stderr);
 	vfprintf(stderr, fmt, ap);
 	fputs(tail, stderr);
 	fputc('\n', stderr);
@@ -48,7 +62,7 @@ msg_note(const char *fmt, ...)
 	if (msg_quiet)
 		return;
 	va_start(ap, fmt);
-	msg_vprint(fmt, ap, "");
+	msg_vprint(MSG_NOTE_SGR, fmt, ap, "");
 	va_end(ap);
 }
 
@@ -58,7 +72,7 @@ msg_warn(const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	msg_vprint(fmt, ap, "");
+	msg_vprint(MSG_WARN_SGR, fmt, ap, "");
 	va_end(ap);
 }
 
@@ -68,7 +82,7 @@ msg_usage(const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	msg_vprint(fmt, ap, " (try 'ssecat --help')");
+	msg_vprint(MSG_WARN_SGR, fmt, ap, " (try 'ssecat --help')");
 	va_end(ap);
 	return -1;
 }
@@ -136,13 +150,16 @@ main(int argc, char *argv[])
 	int		rc = CAT_EXIT_FATAL, sigfd;
 
 	memset(&o, 0, sizeof(o));
+	/* --until data~REGEX reads characters, not bytes. */
+	setlocale(LC_CTYPE, "");
+	msg_init(0);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		msg_warn("cannot initialise libcurl");
 		return CAT_EXIT_FATAL;
 	}
 	if (opts_parse(&o, argc, argv, &rc) == -1)
 		goto out;
-	msg_set_quiet(o.quiet);
+	msg_init(o.quiet);
 	rc = CAT_EXIT_FATAL;
 	if ((sigfd = sig_setup(fds)) == -1)
 		goto out;

@@ -5,12 +5,16 @@
  * tool_*.c are over libcurl.  opts.c reads the command line; output.c
  * prints events in the chosen format; request.c builds what is sent and
  * reply.c reads what the server answered (status, Content-Type, the JSON
- * error in a body); stream.c connects, feeds the parser and reconnects;
- * ssecat.c owns the process: exit status, signals, messages on stderr.
+ * error in a body); stream.c connects, feeds the parser and reconnects,
+ * as backoff.c says; utf8.c decodes the bytes first; filter.c picks the
+ * events shown and the one that stops; state.c keeps the last id in a
+ * file; ssecat.c owns the process: exit status, signals, messages on
+ * stderr.
  */
 #ifndef SSECAT_H
 #define SSECAT_H
 
+#include <regex.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,21 +43,33 @@ struct opts {
 	char			*url;		/* as normalised by curl_url */
 	struct curl_slist	*headers;	/* -H, in order given */
 	const char		*token;
-	const char		*last_id;	/* --last-event-id */
+	const char		*token_file;
+	char			*token_buf;	/* read from token_file */
+	const char		*last_id;	/* --last-event-id, or state */
+	const char		*state;		/* --state FILE */
+	char			*state_id;	/* read from state */
+	const char		*types;		/* "a,b": shown; NULL: all */
+	const char		*until_type;	/* --until TYPE */
+	regex_t			 until_re;	/* --until data~REGEX */
+	int			 until_re_set;
 	long			 count;		/* -n; 0: no limit */
 	long			 max_retries;	/* -1: no limit */
 	int64_t			 timeout_ms;	/* 0: none */
 	int64_t			 idle_ms;	/* 0: none */
 	int64_t			 backoff_max_ms;
 	enum out_format		 format;
-	int			 quiet;
+	int			 data_json;	/* print data parsed as JSON */
+	int			 quiet;		/* no output, no notes */
 	int			 verbose;
 	int			 insecure;
 	const char		*cacert;
 };
 
-/* ssecat.c: messages on stderr, all "ssecat: ..." on one line. */
-void	msg_set_quiet(int quiet);
+/*
+ * ssecat.c: messages on stderr, all "ssecat: ..." on one line, coloured
+ * when stderr is a terminal and NO_COLOR is unset or empty.
+ */
+void	msg_init(int quiet);
 /* A status message (connected, reconnecting...); -q silences it. */
 void	msg_note(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2)));
@@ -75,12 +91,54 @@ void	opts_free(struct opts *o);
 /* 1 when the user gave header name (any case) with -H, else 0. */
 int	opts_has_header(const struct opts *o, const char *name);
 
+/* filter.c: --types and --until. */
+/* Check and keep arg; 0, or -1 after a usage error. */
+int	filter_set_types(struct opts *o, const char *arg);
+int	filter_set_until(struct opts *o, const char *arg);
+/* 1 when --types lets events of type through, else 0. */
+int	filter_is_shown(const struct opts *o, const char *type);
+/* 1 when ev meets --until, else 0. */
+int	filter_is_last(const struct opts *o, const struct sse_event *ev);
+void	filter_free(struct opts *o);
+
+/* state.c */
+/*
+ * Read --token-file and --state into o (token, last_id); 0, or -1 after
+ * a message (a usage error: exit 1).
+ */
+int	state_load(struct opts *o);
+/* Replace path with a file holding id, atomically; -1 with errno set. */
+int	state_save(const char *path, const char *id);
+
+/* utf8.c: the WHATWG UTF-8 decoder, streaming. */
+struct utf8_dec {
+	unsigned int	need;		/* continuation bytes expected */
+	unsigned int	seen;		/* bytes of the sequence in seq */
+	unsigned char	lower, upper;	/* bounds of the next byte */
+	char		seq[4];
+};
+/* Room out needs for len bytes in. */
+#define UTF8_DEC_MAX(len)	(3 * (len) + 4)
+
+void	utf8_dec_init(struct utf8_dec *d);
+/*
+ * Decode len bytes of in into out (room for UTF8_DEC_MAX(len)); returns
+ * the bytes written.  Bytes of an unfinished sequence are kept in d.
+ */
+size_t	utf8_dec_feed(struct utf8_dec *d, const char *in, size_t len,
+	    char *out);
+/* The input ended: a U+FFFD for an unfinished sequence (at most 3). */
+size_t	utf8_dec_end(struct utf8_dec *d, char *out);
+
 /* output.c */
 /*
- * Print ev on stdout in format fmt and flush, so a pipe sees each event
- * as it comes.  Returns 0, or -1 with errno set (EPIPE, ENOMEM...).
+ * Print ev on stdout as o says (nothing with -q) and flush, so a pipe
+ * sees each event as it comes.  retry >= 0 is added to --json output.
+ * Returns 0; 1 when --data-json finds no JSON in the data (reported, and
+ * nothing printed); -1 with errno set (EPIPE, ENOMEM...).
  */
-int	output_event(enum out_format fmt, const struct sse_event *ev);
+int	output_event(const struct opts *o, const struct sse_event *ev,
+	    long retry);
 
 /* request.c */
 /*
@@ -89,6 +147,14 @@ int	output_event(enum out_format fmt, const struct sse_event *ev);
  * caller frees with curl_slist_free_all, or NULL when out of memory.
  */
 struct curl_slist *request_headers(const struct opts *o, const char *id);
+/*
+ * Set the options of easy that hold for every connection: o's URL and
+ * TLS choices, redirects (bounded), errbuf and the callbacks, each
+ * called with arg.  0, or -1 when libcurl refuses one.
+ */
+int	request_setup(CURL *easy, const struct opts *o, char *errbuf,
+	    curl_write_callback on_header, curl_write_callback on_body,
+	    void *arg);
 /*
  * url as status messages show it, with the value of a token= query
  * parameter hidden: those messages end up in CI logs.
@@ -133,6 +199,46 @@ void	reply_status_text(const struct reply *r, char *buf, size_t size);
 char	*reply_message(const struct reply *r);
 /* Copy s into buf with control characters shown as '?'. */
 void	reply_printable(char *buf, size_t size, const char *s, size_t len);
+
+/* sink.c: what becomes of each event. */
+struct sink {
+	const struct opts	*o;
+	int			 sigfd;		/* see stream_run */
+	int			 exit;		/* -1 while running */
+	unsigned long		 retry_ms;	/* the server's retry: */
+	unsigned long		 retry_shown;	/* last "retry" in --json */
+	long			 printed;	/* counted for -n */
+	long			 events;	/* of this connection */
+	char			*saved_id;	/* in --state */
+	int			 state_warned;
+};
+
+/* retry_ms: the reconnection time until retry: says; -1: no memory. */
+int	sink_init(struct sink *k, const struct opts *o, int sigfd,
+	    unsigned long retry_ms);
+void	sink_free(struct sink *k);
+/* The parser's callbacks; arg is the sink. */
+void	sink_event(const struct sse_event *ev, void *arg);
+void	sink_retry(unsigned long ms, void *arg);
+/* 1 (and k->exit set) when a signal came through sigfd, else 0. */
+int	sink_signalled(struct sink *k);
+
+/* backoff.c: what a failed attempt means, and how long to wait. */
+/*
+ * The hint to show when libcurl's error res cannot be mended by another
+ * attempt (a bad URL, a bad --cacert file...), else NULL: refused
+ * connections, DNS and TLS failures are all retried.
+ */
+const char *backoff_fatal_hint(CURLcode res);
+/*
+ * The wait before attempt number failures + 1: a uniform draw in
+ * [0, base * 2^failures] ("full jitter", so that clients cut off
+ * together do not come back together), where base is the server's
+ * retry: (at least 100 ms), then Retry-After (retry_after_ms >= 0)
+ * raises it; max_ms caps it all.
+ */
+int64_t	backoff_delay(int64_t retry_ms, long failures, int64_t retry_after_ms,
+	    int64_t max_ms);
 
 /* stream.c */
 /*

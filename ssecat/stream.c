@@ -7,8 +7,9 @@
  * The parser lives as long as the program: the last event id survives
  * reconnects (it is the Last-Event-ID we send), while each connection
  * starts with a reset, so half an event is dropped, as EventSource does.
- * What is sent is request.c's, reading the answer reply.c's, printing
- * events output.c's.
+ * Bytes go through utf8.c's decoder on their way to the parser.  What is
+ * sent is request.c's, reading the answer reply.c's, printing events
+ * output.c's, which events count filter.c's, how long to wait backoff.c's.
  */
 #include "config.h"
 
@@ -25,14 +26,28 @@
 
 /* EventSource's reconnection time until the server sends retry:. */
 #define RETRY_DEFAULT_MS	3000
-/* Backoff grows from retry:, but a "retry: 0" must not mean hammering. */
-#define BACKOFF_BASE_MIN_MS	100
-#define MAX_REDIRECTS		5L
+/*
+ * A stream is healthy, and ends a streak of failures, once it delivered
+ * an event or stayed open this long: a server that accepts and hangs up
+ * at once must meet backoff and --max-retries, not be hammered.
+ */
+#define HEALTHY_MS		10000
 
 enum conn_end {
-	END_STOP,		/* s->exit says how ssecat ends */
-	END_HEALTHY,		/* a stream we had ended: closed, cut or idle */
-	END_FAILED,		/* no stream: network error, 429 or 5xx */
+	END_STOP,		/* s->k.exit says how ssecat ends */
+	END_HEALTHY,		/* a healthy stream ended (closed, cut, idle) */
+	END_FAILED,		/* no stream (network error, 429, 5xx...) */
+};
+
+/*
+ * What a failed attempt ran into, so that a streak of the same failure
+ * is reported once: a libcurl code, or one of these plus a status.
+ */
+enum {
+	FAIL_NONE = 0,
+	FAIL_STATUS = 1000,	/* + the HTTP status */
+	FAIL_EMPTY = 2000,	/* a stream that ended unhealthy */
+	FAIL_IDLE,		/* --idle-timeout before the answer */
 };
 
 struct stream {
@@ -40,33 +55,18 @@ struct stream {
 	CURLM			*multi;
 	CURL			*easy;
 	struct sse_parser	*parser;
-	int			 sigfd;
-	int			 exit;		/* -1 while running */
 	int64_t			 deadline;	/* --timeout; 0: none */
-	unsigned long		 retry_ms;	/* the server's retry: */
 	long			 failures;	/* in a row, since a stream */
-	long			 printed;
+	int			 fail;		/* FAIL_*: the last one */
+	int			 fail_shown;	/* reported in this streak */
+	int64_t			 connected;	/* when the stream began */
+	struct utf8_dec		 dec;
+	char			*ubuf;		/* decoded bytes */
+	size_t			 ubufsize;
 	struct reply		 r;		/* of the current connection */
+	struct sink		 k;		/* the events, the exit */
 	char			 why[CURL_ERROR_SIZE + 128];
 	char			 errbuf[CURL_ERROR_SIZE];
-};
-
-/*
- * Errors that another attempt cannot mend, each with what to do next;
- * everything else (refused, reset, DNS, TLS handshake...) is retried.
- */
-static const struct {
-	CURLcode	 code;
-	const char	*hint;
-} fatal_errors[] = {
-	{ CURLE_UNSUPPORTED_PROTOCOL,	"" },
-	{ CURLE_URL_MALFORMAT,		" (check the URL)" },
-	{ CURLE_NOT_BUILT_IN,		"" },
-	{ CURLE_TOO_MANY_REDIRECTS,	"" },
-	{ CURLE_PEER_FAILED_VERIFICATION, " (see --cacert, or --insecure)" },
-	{ CURLE_SSL_CACERT_BADFILE,	" (check --cacert)" },
-	{ CURLE_SSL_CERTPROBLEM,	"" },
-	{ CURLE_OUT_OF_MEMORY,		"" },
 };
 
 static int64_t
@@ -78,55 +78,10 @@ mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* 1 (and s->exit set) when a signal came through the pipe, else 0. */
-static int
-stream_signalled(struct stream *s)
-{
-	unsigned char	sig;
-
-	if (read(s->sigfd, &sig, 1) != 1)
-		return 0;
-	s->exit = CAT_EXIT_SIGNAL + sig;
-	return 1;
-}
-
-static void
-on_event(const struct sse_event *ev, void *arg)
-{
-	struct stream	*s = arg;
-
-	/* -n is reached: the rest of this chunk is not ours to print. */
-	if (s->exit != -1)
-		return;
-	if (output_event(s->o->format, ev) == -1) {
-		/* A closed pipe is the reader saying "enough", as for cat. */
-		if (errno == EPIPE)
-			s->exit = CAT_EXIT_SIGNAL + SIGPIPE;
-		/* A signal cut a write to a slow reader: it wins. */
-		else if (errno == EINTR && stream_signalled(s))
-			return;
-		else {
-			msg_warn("stdout: %s", strerror(errno));
-			s->exit = CAT_EXIT_FATAL;
-		}
-		return;
-	}
-	if (s->o->count > 0 && ++s->printed >= s->o->count)
-		s->exit = CAT_EXIT_OK;
-}
-
-static void
-on_retry(unsigned long ms, void *arg)
-{
-	struct stream	*s = arg;
-
-	s->retry_ms = ms;
-}
-
 /*
  * The headers of the final response are in: a stream, a stop, or an
  * error status whose body will say more.  -1 aborts the transfer (then
- * s->exit is set).
+ * s->k.exit is set).
  */
 static int
 stream_answered(struct stream *s)
@@ -139,7 +94,7 @@ stream_answered(struct stream *s)
 	request_url_shown(url, sizeof(url), eff != NULL ? eff : s->o->url);
 	if (r->status == 200 && reply_is_sse(r)) {
 		r->sse = 1;
-		s->failures = 0;
+		s->connected = mono_ms();
 		msg_note("connected to %s", url);
 		if (*(last = sse_parser_last_id(s->parser)) != '\0') {
 			reply_printable(id, sizeof(id), last, strlen(last));
@@ -149,7 +104,7 @@ stream_answered(struct stream *s)
 	}
 	if (r->status == 204) {
 		msg_note("204 No Content: the server ended the stream");
-		s->exit = CAT_EXIT_OK;
+		s->k.exit = CAT_EXIT_OK;
 		return -1;
 	}
 	if (r->status == 200) {
@@ -157,7 +112,7 @@ stream_answered(struct stream *s)
 		    "(is it an SSE endpoint?)", url,
 		    *r->ctype != '\0' ? "with Content-Type " :
 		    "without Content-Type", r->ctype);
-		s->exit = CAT_EXIT_FATAL;
+		s->k.exit = CAT_EXIT_FATAL;
 		return -1;
 	}
 	return 0;
@@ -179,44 +134,55 @@ static size_t
 on_body(char *buf, size_t size, size_t nmemb, void *arg)
 {
 	struct stream	*s = arg;
-	size_t		 len = size * nmemb;
+	size_t		 len = size * nmemb, n;
+	char		*p;
 	int		 rc;
 
 	s->r.last_rx = mono_ms();
 	if (!s->r.sse)
 		return reply_body(&s->r, buf, len) == 0 ? len : 0;
-	if ((rc = sse_parser_feed(s->parser, buf, len)) != 0) {
-		msg_warn("%s", sse_strerror(rc));
-		s->exit = CAT_EXIT_FATAL;
-		return 0;
+	if (UTF8_DEC_MAX(len) > s->ubufsize) {
+		if ((p = realloc(s->ubuf, UTF8_DEC_MAX(len))) == NULL) {
+			rc = SSE_ENOMEM;
+			goto fail;
+		}
+		s->ubuf = p;
+		s->ubufsize = UTF8_DEC_MAX(len);
 	}
+	n = utf8_dec_feed(&s->dec, buf, len, s->ubuf);
+	if ((rc = sse_parser_feed(s->parser, s->ubuf, n)) != 0)
+		goto fail;
 	/*
-	 * Once -n is reached, on_event drops the rest and stream_pump ends
-	 * the transfer; failing here would only add a curl error to -v.
+	 * Once a stop is reached, sink_event drops the rest and stream_pump
+	 * ends the transfer; failing here would only add a curl error to -v.
 	 */
 	return len;
+fail:
+	msg_warn("%s", sse_strerror(rc));
+	s->k.exit = CAT_EXIT_FATAL;
+	return 0;
 }
 
-/* 1 (and s->exit set) once --timeout has passed, else 0. */
+/* 1 (and s->k.exit set) once --timeout has passed, else 0. */
 static int
 stream_timed_out(struct stream *s, int64_t now)
 {
 	if (s->deadline == 0 || now < s->deadline)
 		return 0;
 	msg_note("--timeout of %.1f s reached", s->o->timeout_ms / 1000.0);
-	s->exit = CAT_EXIT_TIMEOUT;
+	s->k.exit = CAT_EXIT_TIMEOUT;
 	return 1;
 }
 
 /*
  * Wait up to ms for curl's sockets or a signal.  -1 when a signal came
- * (or polling failed): s->exit is then set.
+ * (or polling failed): s->k.exit is then set.
  */
 static int
 stream_poll(struct stream *s, int64_t ms)
 {
 	struct curl_waitfd	wfd = {
-		.fd = s->sigfd,
+		.fd = s->k.sigfd,
 		.events = CURL_WAIT_POLLIN,
 	};
 
@@ -226,10 +192,10 @@ stream_poll(struct stream *s, int64_t ms)
 		ms = 0;
 	if (curl_multi_poll(s->multi, &wfd, 1, (int)ms, NULL) != CURLM_OK) {
 		msg_warn("curl_multi_poll failed");
-		s->exit = CAT_EXIT_FATAL;
+		s->k.exit = CAT_EXIT_FATAL;
 		return -1;
 	}
-	return stream_signalled(s) ? -1 : 0;
+	return sink_signalled(&s->k) ? -1 : 0;
 }
 
 /* Sleep ms, unless --timeout or a signal comes first (then -1). */
@@ -245,7 +211,20 @@ stream_sleep(struct stream *s, int64_t ms)
 			return -1;
 		now = mono_ms();
 	}
-	return s->exit == -1 ? 0 : -1;
+	return s->k.exit == -1 ? 0 : -1;
+}
+
+/* A stream ended: healthy (see HEALTHY_MS), or one more failure. */
+static enum conn_end
+stream_ended(struct stream *s)
+{
+	size_t	n = strlen(s->why);
+
+	if (s->k.events > 0 || mono_ms() - s->connected >= HEALTHY_MS)
+		return END_HEALTHY;
+	snprintf(s->why + n, sizeof(s->why) - n, " before any event");
+	s->fail = FAIL_EMPTY;
+	return END_FAILED;
 }
 
 /* The transfer is over: say why, and whether it was a stream. */
@@ -254,19 +233,19 @@ stream_judge(struct stream *s, CURLcode res)
 {
 	const char	*err = s->errbuf[0] != '\0' ? s->errbuf :
 			    curl_easy_strerror(res);
+	const char	*hint;
 	char		 status[96], *msg;
-	size_t		 i;
 
 	if (!s->r.final) {
-		for (i = 0; i < sizeof(fatal_errors) / sizeof(fatal_errors[0]);
-		    i++) {
-			if (fatal_errors[i].code != res)
-				continue;
-			msg_warn("%s%s", err, fatal_errors[i].hint);
-			s->exit = CAT_EXIT_FATAL;
+		if ((hint = backoff_fatal_hint(res)) != NULL) {
+			msg_warn("%s%s", err, hint);
+			s->k.exit = CAT_EXIT_FATAL;
 			return END_STOP;
 		}
-		snprintf(s->why, sizeof(s->why), "%s", err);
+		snprintf(s->why, sizeof(s->why), "%s%s", err,
+		    res == CURLE_PEER_FAILED_VERIFICATION ?
+		    " (see --cacert, or --insecure)" : "");
+		s->fail = (int)res;
 		return END_FAILED;
 	}
 	if (s->r.sse) {
@@ -275,20 +254,19 @@ stream_judge(struct stream *s, CURLcode res)
 		else
 			snprintf(s->why, sizeof(s->why), "connection lost: %s",
 			    err);
-		return END_HEALTHY;
+		return stream_ended(s);
 	}
 	reply_status_text(&s->r, status, sizeof(status));
 	msg = reply_message(&s->r);
+	snprintf(s->why, sizeof(s->why), "%s%s%s", status,
+	    msg != NULL ? ": " : "", msg != NULL ? msg : "");
+	free(msg);
 	if (s->r.status == 429 || s->r.status / 100 == 5) {
-		snprintf(s->why, sizeof(s->why), "%s%s%s", status,
-		    msg != NULL ? ": " : "", msg != NULL ? msg : "");
-		free(msg);
+		s->fail = FAIL_STATUS + (int)s->r.status;
 		return END_FAILED;
 	}
-	msg_warn("%s%s%s", status, msg != NULL ? ": " : "",
-	    msg != NULL ? msg : "");
-	free(msg);
-	s->exit = CAT_EXIT_FATAL;
+	msg_warn("%s", s->why);
+	s->k.exit = CAT_EXIT_FATAL;
 	return END_STOP;
 }
 
@@ -305,7 +283,7 @@ stream_pump(struct stream *s)
 	for (;;) {
 		if (curl_multi_perform(s->multi, &running) != CURLM_OK) {
 			msg_warn("curl_multi_perform failed");
-			s->exit = CAT_EXIT_FATAL;
+			s->k.exit = CAT_EXIT_FATAL;
 		}
 		while ((m = curl_multi_info_read(s->multi, &left)) != NULL) {
 			if (m->msg == CURLMSG_DONE) {
@@ -313,7 +291,7 @@ stream_pump(struct stream *s)
 				done = 1;
 			}
 		}
-		if (s->exit != -1)
+		if (s->k.exit != -1)
 			return END_STOP;
 		if (done)
 			return stream_judge(s, res);
@@ -326,7 +304,10 @@ stream_pump(struct stream *s)
 			if (now >= wake) {
 				snprintf(s->why, sizeof(s->why),
 				    "no data for %.1f s", o->idle_ms / 1000.0);
-				return s->r.sse ? END_HEALTHY : END_FAILED;
+				if (s->r.sse)
+					return stream_ended(s);
+				s->fail = FAIL_IDLE;
+				return END_FAILED;
 			}
 		}
 		if (s->deadline != 0 && s->deadline < wake)
@@ -347,17 +328,23 @@ stream_connect(struct stream *s)
 	if ((hdrs = request_headers(s->o,
 	    sse_parser_last_id(s->parser))) == NULL) {
 		msg_warn("out of memory");
-		s->exit = CAT_EXIT_FATAL;
+		s->k.exit = CAT_EXIT_FATAL;
 		goto out;
 	}
 	curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, hdrs);
+	/*
+	 * An unfinished UTF-8 sequence at the end of the last stream sat
+	 * in an unfinished line, which the parser dropped: so start afresh.
+	 */
+	utf8_dec_init(&s->dec);
 	sse_parser_reset(s->parser);
+	s->k.events = 0;
 	reply_reset(&s->r);
 	s->r.last_rx = mono_ms();
 	s->errbuf[0] = '\0';
 	if (curl_multi_add_handle(s->multi, s->easy) != CURLM_OK) {
 		msg_warn("curl_multi_add_handle failed");
-		s->exit = CAT_EXIT_FATAL;
+		s->k.exit = CAT_EXIT_FATAL;
 		goto out;
 	}
 	end = stream_pump(s);
@@ -366,11 +353,11 @@ stream_connect(struct stream *s)
 	 * A last block ended by a lone CR is only known to be whole now;
 	 * it may be the -n'th event.
 	 */
-	if (s->r.sse && s->exit == -1 && sse_parser_end(s->parser) != 0) {
+	if (s->r.sse && s->k.exit == -1 && sse_parser_end(s->parser) != 0) {
 		msg_warn("out of memory");
-		s->exit = CAT_EXIT_FATAL;
+		s->k.exit = CAT_EXIT_FATAL;
 	}
-	if (s->exit != -1)
+	if (s->k.exit != -1)
 		end = END_STOP;
 out:
 	curl_slist_free_all(hdrs);
@@ -378,23 +365,24 @@ out:
 }
 
 /*
- * Between two connections.  After a stream we had, wait what the server
- * asked (retry:), as EventSource does.  After f failures in a row, wait
- * a uniform draw in [0, retry * 2^f] ("full jitter": clients cut off
- * together do not all come back together).  No wait is longer than
- * --backoff-max, except that a server's Retry-After is honoured.
- * -1 when ssecat must stop instead (s->exit is set).
+ * Between two connections.  After a healthy stream, wait what the server
+ * asked (retry:), as EventSource does, up to --backoff-max.  After a
+ * failure, back off (backoff.c), and say so once per streak of the same
+ * failure (each time with -v): a CI log wants to know that the server
+ * is down, not once a second.  -1 when ssecat must stop instead
+ * (s->k.exit is set).
  */
 static int
 stream_wait(struct stream *s, enum conn_end end)
 {
 	const struct opts	*o = s->o;
-	int64_t			 ms, ceiling;
+	int64_t			 ms;
 	char			 tries[64] = "";
-	long			 i;
 
 	if (end == END_HEALTHY) {
-		ms = (int64_t)s->retry_ms;
+		s->failures = 0;
+		s->fail_shown = FAIL_NONE;
+		ms = (int64_t)s->k.retry_ms;
 		if (ms > o->backoff_max_ms)
 			ms = o->backoff_max_ms;
 		msg_note("%s, reconnecting in %.1f s", s->why, ms / 1000.0);
@@ -403,69 +391,28 @@ stream_wait(struct stream *s, enum conn_end end)
 	if (s->failures < LONG_MAX)
 		s->failures++;
 	if (o->max_retries >= 0 && s->failures > o->max_retries) {
-		msg_warn("%s; giving up (--max-retries %ld)", s->why,
-		    o->max_retries);
-		s->exit = CAT_EXIT_GAVEUP;
+		msg_warn("%s; giving up after %ld %s (--max-retries)",
+		    s->why, s->failures - 1,
+		    s->failures == 2 ? "retry" : "retries");
+		s->k.exit = CAT_EXIT_GAVEUP;
 		return -1;
 	}
-	ceiling = s->retry_ms > BACKOFF_BASE_MIN_MS ?
-	    (int64_t)s->retry_ms : BACKOFF_BASE_MIN_MS;
-	for (i = 0; i < s->failures && ceiling < o->backoff_max_ms; i++)
-		ceiling *= 2;
-	if (ceiling > o->backoff_max_ms)
-		ceiling = o->backoff_max_ms;
-	ms = (int64_t)(drand48() * (double)ceiling);
-	if (s->r.retry_after_ms > ms)
-		ms = s->r.retry_after_ms;
-	if (o->max_retries >= 0)
-		snprintf(tries, sizeof(tries), " (retry %ld of %ld)",
-		    s->failures, o->max_retries);
-	else
-		snprintf(tries, sizeof(tries), " (retry %ld)", s->failures);
-	msg_note("%s, reconnecting in %.1f s%s", s->why, ms / 1000.0, tries);
+	ms = backoff_delay((int64_t)s->k.retry_ms, s->failures,
+	    s->r.retry_after_ms, o->backoff_max_ms);
+	if (o->verbose) {
+		if (o->max_retries >= 0)
+			snprintf(tries, sizeof(tries), " (retry %ld of %ld)",
+			    s->failures, o->max_retries);
+		else
+			snprintf(tries, sizeof(tries), " (retry %ld)",
+			    s->failures);
+		msg_note("%s, reconnecting in %.1f s%s", s->why, ms / 1000.0,
+		    tries);
+	} else if (s->fail != s->fail_shown)
+		msg_note("%s; retrying with backoff (next in %.1f s)", s->why,
+		    ms / 1000.0);
+	s->fail_shown = s->fail;
 	return stream_sleep(s, ms);
-}
-
-/* The options of the easy handle that hold for every connection. */
-static int
-stream_setup(struct stream *s)
-{
-	const struct opts	*o = s->o;
-	CURL			*e;
-
-	if ((s->multi = curl_multi_init()) == NULL ||
-	    (s->easy = e = curl_easy_init()) == NULL)
-		return -1;
-	curl_easy_setopt(e, CURLOPT_URL, o->url);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "ssecat/" PACKAGE_VERSION);
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(e, CURLOPT_MAXREDIRS, MAX_REDIRECTS);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-#else
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS,
-	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS,
-	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-	/* A proxy's "200 Connection established" is not the answer. */
-	curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
-	/* A quiet stream over a dead link is only found by probing. */
-	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, s->errbuf);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(e, CURLOPT_HEADERDATA, s);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, s);
-	curl_easy_setopt(e, CURLOPT_VERBOSE, o->verbose ? 1L : 0L);
-	if (o->insecure) {
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
-	if (o->cacert != NULL)
-		curl_easy_setopt(e, CURLOPT_CAINFO, o->cacert);
-	return 0;
 }
 
 int
@@ -473,32 +420,32 @@ stream_run(const struct opts *o, int sigfd)
 {
 	struct stream		 s;
 	struct sse_parser_cb	 cb = {
-		.on_event = on_event,
-		.on_retry = on_retry,
-		.arg = &s,
+		.on_event = sink_event,
+		.on_retry = sink_retry,
+		.arg = &s.k,
 	};
 	enum conn_end		 end;
 
 	memset(&s, 0, sizeof(s));
 	s.o = o;
-	s.sigfd = sigfd;
-	s.exit = -1;
-	s.retry_ms = RETRY_DEFAULT_MS;
 	reply_init(&s.r);
 	if (o->timeout_ms > 0)
 		s.deadline = mono_ms() + o->timeout_ms;
 	srand48((long)time(NULL) ^ (long)getpid() ^ (long)mono_ms());
 
-	if ((s.parser = sse_parser_new(&cb)) == NULL ||
+	if (sink_init(&s.k, o, sigfd, RETRY_DEFAULT_MS) == -1 ||
+	    (s.parser = sse_parser_new(&cb)) == NULL ||
 	    (o->last_id != NULL &&
 	    sse_parser_set_last_id(s.parser, o->last_id) != 0)) {
 		msg_warn("out of memory");
-		s.exit = CAT_EXIT_FATAL;
+		s.k.exit = CAT_EXIT_FATAL;
 		goto out;
 	}
-	if (stream_setup(&s) == -1) {
+	if ((s.multi = curl_multi_init()) == NULL ||
+	    (s.easy = curl_easy_init()) == NULL ||
+	    request_setup(s.easy, o, s.errbuf, on_header, on_body, &s) == -1) {
 		msg_warn("cannot set up libcurl");
-		s.exit = CAT_EXIT_FATAL;
+		s.k.exit = CAT_EXIT_FATAL;
 		goto out;
 	}
 	while ((end = stream_connect(&s)) != END_STOP &&
@@ -511,6 +458,8 @@ out:
 		curl_multi_cleanup(s.multi);
 	if (s.parser != NULL)
 		sse_parser_free(s.parser);
+	sink_free(&s.k);
+	free(s.ubuf);
 	reply_reset(&s.r);
-	return s.exit;
+	return s.k.exit;
 }
