@@ -121,6 +121,28 @@ out:
 	return rc;
 }
 
+/* mkdir -p, the last component mode 0700. */
+static int
+mkdir_p(const char *dir)
+{
+	char	 path[4096], *p;
+
+	if (strlen(dir) >= sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(path, dir);
+	for (p = path + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0755) == -1 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(path, 0700) == -1 && errno != EEXIST ? -1 : 0;
+}
+
 /* First start without a key: make a random HS256 secret, mode 0600. */
 static int
 load_or_make_secret(const char *dir)
@@ -135,7 +157,7 @@ load_or_make_secret(const char *dir)
 		return -1;
 	if (access(path, F_OK) == 0)
 		return read_file(path, &A.key, &A.keylen);
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+	if (mkdir_p(dir) == -1) {
 		log_err("cannot create the state directory %s: %s (use "
 		    "--state-dir)", dir, strerror(errno));
 		return -1;

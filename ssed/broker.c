@@ -16,6 +16,12 @@
 #define EXPIRE_EVERY_MS	10000
 
 struct broker broker;
+
+const char *const close_reason_names[] = {
+#define X(name, word) word,
+	CLOSE_REASONS(X)
+#undef X
+};
 static struct loop_timer expire_timer;
 
 static void
@@ -43,6 +49,16 @@ broker_init(const struct broker_config *cfg)
 	if (cfg->history.max_age_ms > 0)
 		loop_timer_set(&expire_timer, EXPIRE_EVERY_MS);
 	return 0;
+}
+
+void
+broker_reconfigure(const struct broker_config *cfg)
+{
+	broker.cfg = *cfg;
+	if (cfg->history.max_age_ms > 0 && expire_timer.when == 0)
+		loop_timer_set(&expire_timer, EXPIRE_EVERY_MS);
+	else if (cfg->history.max_age_ms == 0)
+		loop_timer_stop(&expire_timer);
 }
 
 void
@@ -186,9 +202,8 @@ broker_replay(struct sub *s, const struct evid *after)
 		if (best == NULL)
 			break;
 		pos[bi]++;
-		if (sub_queue(s, best->frame, 1) == -1)
+		if (sub_replay_event(s, best) == -1)
 			break;
-		memcpy(s->last_id, best->idstr, sizeof(s->last_id));
 		n++;
 	}
 	return n;

@@ -15,6 +15,28 @@
 struct sub;
 struct topic;
 
+/* Why a stream ended: log words, metric labels and stats keys. */
+#define CLOSE_REASONS(X)			\
+	X(CLIENT, "client")			\
+	X(HANGUP, "hangup")			\
+	X(KICKED, "kicked")			\
+	X(SLOW, "slow")				\
+	X(WRITE_TIMEOUT, "write-timeout")	\
+	X(TOKEN_EXPIRED, "token-expired")	\
+	X(TOPIC_DELETED, "topic-deleted")	\
+	X(SHUTDOWN, "shutdown")			\
+	X(NOMEM, "out-of-memory")		\
+	X(INTERNAL, "internal-error")
+
+enum close_reason {
+#define X(name, word) CLOSE_##name,
+	CLOSE_REASONS(X)
+#undef X
+	CLOSE_NREASONS
+};
+
+extern const char *const close_reason_names[];
+
 struct broker_config {
 	struct history_limits	 history;
 	int			 heartbeat_ms;
@@ -34,9 +56,7 @@ struct broker_stats {
 	uint64_t	kicks;
 	uint64_t	replays;
 	uint64_t	replays_incomplete;
-	uint64_t	closed_slow;
-	uint64_t	closed_timeout;
-	uint64_t	closed_hangup;
+	uint64_t	closed[16];	/* by enum close_reason */
 	uint64_t	queue_high_water;
 };
 
@@ -56,6 +76,8 @@ extern struct broker broker;
 
 int	 broker_init(const struct broker_config *);
 void	 broker_shutdown(void);
+/* New settings in force (a reload). */
+void	 broker_reconfigure(const struct broker_config *);
 
 /*
  * The topic called name: created on first use, unless topics must be

@@ -452,6 +452,12 @@ config_parse(struct ssed_config *cfg, int argc, char *argv[])
 		config_error(cfg, "--max-event-size must be at least 1");
 		return -1;
 	}
+	/* getopt takes "--conf"; the file was looked for as --config only. */
+	if (cfg->config_file != NULL && (file == NULL ||
+	    strcmp(file, cfg->config_file) != 0)) {
+		config_error(cfg, "write --config FILE in full");
+		return -1;
+	}
 	return 0;
 }
 

@@ -1,9 +1,10 @@
 /*
- * control.c: the control socket.  Trusted local tools (ssectl) publish,
- * list and kick here.  Peers are checked with SO_PEERCRED: the daemon's
- * own uid and root only.  Each client has a read buffer and a write
- * buffer; a frame that cannot be parsed gets an error reply and the
- * client is closed after it, without disturbing anyone else.
+ * control.c: the control socket server.  Trusted local tools (ssectl)
+ * publish, inspect and kick here; the ops live in ctl_*.c.  Peers are
+ * checked with SO_PEERCRED: root, the daemon's own uid and members of
+ * --control-group.  Each client has a read buffer and a write buffer; a
+ * frame that cannot be parsed gets an error reply and the client is
+ * closed after it, without disturbing anyone else.
  */
 #include "config.h"
 

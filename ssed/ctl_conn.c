@@ -210,7 +210,7 @@ op_kick(struct ctl_client *c, const msgpack_object *req, uint64_t seq)
 		next = s->next;
 		if (!filter_match(&f, s) || !kick_id_listed(ids, s->id))
 			continue;
-		sub_kick(s, "KICKED", reason, "kicked");
+		sub_kick(s, "KICKED", reason, CLOSE_KICKED);
 		kicked++;
 	}
 	broker.stats.kicks += kicked;
@@ -223,9 +223,10 @@ op_stats(struct ctl_client *c, const msgpack_object *req, uint64_t seq)
 {
 	const struct broker_stats *st = &broker.stats;
 	msgpack_packer		  *pk;
+	size_t			   i;
 
 	(void)req;
-	pk = ctl_result_begin(c, seq, 18);
+	pk = ctl_result_begin(c, seq, 16);
 	ctl_pack_kv_str(pk, "version", PACKAGE_VERSION);
 	ctl_pack_kv_u64(pk, "uptime", (uint64_t)(loop_wallclock() -
 	    broker.started) / 1000);
@@ -238,9 +239,10 @@ op_stats(struct ctl_client *c, const msgpack_object *req, uint64_t seq)
 	ctl_pack_kv_u64(pk, "kicks", st->kicks);
 	ctl_pack_kv_u64(pk, "replays", st->replays);
 	ctl_pack_kv_u64(pk, "replays_incomplete", st->replays_incomplete);
-	ctl_pack_kv_u64(pk, "closed_slow", st->closed_slow);
-	ctl_pack_kv_u64(pk, "closed_timeout", st->closed_timeout);
-	ctl_pack_kv_u64(pk, "closed_hangup", st->closed_hangup);
+	sse_ctl_pack_str(pk, "closed");
+	msgpack_pack_map(pk, CLOSE_NREASONS);
+	for (i = 0; i < CLOSE_NREASONS; i++)
+		ctl_pack_kv_u64(pk, close_reason_names[i], st->closed[i]);
 	ctl_pack_kv_u64(pk, "queue_high_water", st->queue_high_water);
 	ctl_pack_kv_u64(pk, "control_clients", control_nclients());
 	ctl_pack_kv_str(pk, "store", broker.store->name);

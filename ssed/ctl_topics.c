@@ -90,7 +90,7 @@ topic_close(struct topic *t)
 
 	while (t->links != NULL) {
 		sub_kick(t->links->sub, "TOPIC_DELETED", "the topic was "
-		    "deleted", "topic-deleted");
+		    "deleted", CLOSE_TOPIC_DELETED);
 		n++;
 	}
 	topic_delete(t);

@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #define SSED_HTTP_INTERNAL
+#include "auth.h"
 #include "http.h"
 #include "log.h"
 #include "loop.h"
@@ -271,12 +272,24 @@ static const struct route {
 	{ "/metrics", 0, R_METRICS, "GET, OPTIONS" },
 };
 
+/* Is method one of the comma-separated words of methods? */
 static int
 method_allowed(const char *method, const char *methods)
 {
+	size_t len;
+
 	if (strcmp(method, MHD_HTTP_METHOD_HEAD) == 0)
 		method = MHD_HTTP_METHOD_GET;
-	return strstr(methods, method) != NULL;
+	len = strlen(method);
+	while (*methods != '\0') {
+		size_t n = strcspn(methods, ",");
+
+		if (n == len && strncmp(methods, method, n) == 0)
+			return 1;
+		methods += n;
+		methods += strspn(methods, ", ");
+	}
+	return 0;
 }
 
 static enum MHD_Result
@@ -319,8 +332,15 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 	}
 	/* HEAD of a stream: the head alone, no subscriber. */
 	if (strcmp(method, MHD_HTTP_METHOD_HEAD) == 0 && (r->kind == R_UPDATES ||
-	    r->kind == R_UPDATES_MULTI || r->kind == R_EVENTS))
+	    r->kind == R_UPDATES_MULTI || r->kind == R_EVENTS)) {
+		struct auth_token	*tok;
+		enum MHD_Result		 ret;
+
+		if (http_authenticate(c, &tok, &ret) == -1)
+			return ret;
+		auth_token_free(tok);
 		return stream_head(c);
+	}
 	switch (r->kind) {
 	case R_NOTIFY:
 		return http_publish(c, arg, upload, upload_size, con_cls);

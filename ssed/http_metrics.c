@@ -118,15 +118,11 @@ http_metrics(struct MHD_Connection *c)
 		return MHD_NO;
 	connections(&o);
 	metric(&o, "ssed_connections_closed_total", "counter",
-	    "streams closed by the server, by reason");
-	out_printf(&o, "ssed_connections_closed_total{reason=\"slow\"} %llu\n"
-	    "ssed_connections_closed_total{reason=\"write_timeout\"} %llu\n"
-	    "ssed_connections_closed_total{reason=\"hangup\"} %llu\n"
-	    "ssed_connections_closed_total{reason=\"kicked\"} %llu\n",
-	    (unsigned long long)st->closed_slow,
-	    (unsigned long long)st->closed_timeout,
-	    (unsigned long long)st->closed_hangup,
-	    (unsigned long long)st->kicks);
+	    "streams ended, by reason");
+	for (i = 0; i < CLOSE_NREASONS; i++)
+		out_printf(&o, "ssed_connections_closed_total{reason=\"%s\"} "
+		    "%llu\n", close_reason_names[i],
+		    (unsigned long long)st->closed[i]);
 	for (i = 0; i < sizeof(simple) / sizeof(simple[0]); i++) {
 		metric(&o, simple[i].name, simple[i].type, simple[i].help);
 		out_printf(&o, "%s %llu\n", simple[i].name,

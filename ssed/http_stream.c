@@ -323,7 +323,7 @@ http_stream_done(struct http_req *base)
 	log_info("close %s sub=%llu user=%s reason=%s duration=%.1fs "
 	    "events=%llu bytes=%llu", s->remote, (unsigned long long)s->id,
 	    s->user != NULL ? s->user : "-",
-	    s->reason != NULL ? s->reason : "client",
+	    close_reason_names[s->reason >= 0 ? s->reason : CLOSE_CLIENT],
 	    (double)(loop_now() - s->connected_mono) / 1000.0,
 	    (unsigned long long)s->events_sent,
 	    (unsigned long long)s->bytes_sent);

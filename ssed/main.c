@@ -55,7 +55,7 @@ shutdown_begin(const char *why)
 		return;
 	log_info("%s: closing %u subscribers and exiting", why, broker.nsubs);
 	http_quiesce();
-	sub_close_all("shutdown");
+	sub_close_all(CLOSE_SHUTDOWN);
 	drain_deadline = loop_now() + DRAIN_MS;
 	drain_timer.cb = drain_check;
 	loop_timer_set(&drain_timer, 0);
@@ -159,7 +159,13 @@ reload(char *why, size_t len)
 		    n->err[0] ? n->err : "invalid configuration");
 		goto fail;
 	}
+	if (control_set_group(n->control_group) == -1) {
+		snprintf(why, len, "--control-group %s: no such group",
+		    n->control_group);
+		goto fail;
+	}
 	if (auth_init(&n->auth) == -1) {
+		control_set_group(cfg.control_group);
 		snprintf(why, len, "keys or state directory unusable (see the "
 		    "log)");
 		goto fail;
@@ -173,11 +179,10 @@ reload(char *why, size_t len)
 	cfg = *n;
 	free(n);
 	log_init(cfg.log_json, cfg.verbose);
-	broker.cfg = cfg.broker;
+	broker_reconfigure(&cfg.broker);
 	topic_foreach(topic_limits, &broker.cfg.history);
 	http_reconfigure(&cfg.http);
 	ulimit_set_max(cfg.http.max_per_user);
-	control_set_group(cfg.control_group);
 	sub_timers_start();
 	log_info("configuration reloaded");
 	return 0;
@@ -254,7 +259,7 @@ main(int argc, char *argv[])
 		status = 0;
 out:
 	control_stop();
-	sub_abort_all("shutdown");
+	sub_abort_all(CLOSE_SHUTDOWN);
 	http_stop();
 	sub_timers_stop();
 	broker_shutdown();

@@ -71,8 +71,7 @@ stall_check(struct loop_timer *t)
 		next = s->snext;
 		if (s->owned && broker.cfg.write_timeout_ms > 0 &&
 		    now - s->stalled_since >= broker.cfg.write_timeout_ms) {
-			broker.stats.closed_timeout++;
-			sub_abort(s, "write-timeout");
+			sub_abort(s, CLOSE_WRITE_TIMEOUT);
 		}
 	}
 	if (sub_stalled_first() != NULL && broker.cfg.write_timeout_ms > 0)
@@ -111,7 +110,7 @@ sub_timers_stop(void)
 }
 
 void
-sub_close_all(const char *reason)
+sub_close_all(int reason)
 {
 	static const char bye[] = "retry: 1000\n\n";
 	struct frame	*f = frame_new(bye, sizeof(bye) - 1);

@@ -37,7 +37,7 @@ static const struct {
 };
 
 static void	sub_io(struct loop_io *, uint32_t);
-static void	sub_finish(struct sub *, int clean, const char *reason);
+static void	sub_finish(struct sub *, int clean, int reason);
 
 unsigned
 sub_type_bit(const char *name, size_t len)
@@ -63,6 +63,7 @@ sub_new(enum sub_kind kind, const struct sub_ops *ops, void *front)
 	s->ops = ops;
 	s->front = front;
 	s->io.fd = -1;
+	s->reason = -1;
 	s->connected_at = loop_wallclock();
 	s->connected_mono = loop_now();
 	s->next = subs;
@@ -231,7 +232,7 @@ q_flush(struct sub *s)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return 0;
-			sub_abort(s, "hangup");
+			sub_abort(s, CLOSE_HANGUP);
 			return -1;
 		}
 		s->bytes_sent += (uint64_t)n;
@@ -253,7 +254,7 @@ q_flush(struct sub *s)
 	}
 	stall_end(s);
 	if (s->state == SUB_CLOSING)
-		sub_finish(s, 1, NULL);
+		sub_finish(s, 1, -1);
 	return 0;
 }
 
@@ -268,12 +269,11 @@ sub_send_frame(struct sub *s, struct frame *f)
 	if (!s->owned || s->qlen > 0) {
 		if (s->owned && (s->qbytes > broker.cfg.queue_bytes ||
 		    s->qlen >= broker.cfg.queue_events)) {
-			broker.stats.closed_slow++;
-			sub_abort(s, "slow");
+			sub_abort(s, CLOSE_SLOW);
 			return;
 		}
 		if (q_push(s, f, 0) == -1)
-			sub_abort(s, "out-of-memory");
+			sub_abort(s, CLOSE_NOMEM);
 		return;
 	}
 	p = frame_bytes(f, s->chunked, &len);
@@ -282,7 +282,7 @@ sub_send_frame(struct sub *s, struct frame *f)
 	while (n == -1 && errno == EINTR);
 	if (n == -1) {
 		if (errno != EAGAIN && errno != EWOULDBLOCK) {
-			sub_abort(s, "hangup");
+			sub_abort(s, CLOSE_HANGUP);
 			return;
 		}
 		n = 0;
@@ -290,7 +290,7 @@ sub_send_frame(struct sub *s, struct frame *f)
 	s->bytes_sent += (uint64_t)n;
 	broker.stats.bytes_sent += (uint64_t)n;
 	if ((size_t)n < len && q_push(s, f, (size_t)n) == -1)
-		sub_abort(s, "out-of-memory");
+		sub_abort(s, CLOSE_NOMEM);
 }
 
 int
@@ -301,28 +301,60 @@ sub_queue(struct sub *s, struct frame *f, int is_event)
 	return q_push(s, f, 0);
 }
 
+/*
+ * The frame of ev for s: the shared one, or on the per-user stream the
+ * typed one; NULL when s filters ev out (types=) or memory runs out
+ * (*nomem set).
+ */
+static struct frame *
+frame_for(struct sub *s, struct event *ev, int *nomem)
+{
+	struct frame	*f;
+	unsigned	 bit;
+
+	*nomem = 0;
+	if (s->kind != SUB_EVENTS)
+		return ev->frame;
+	bit = ev->type == NULL ? SUB_T_NOTIFICATION :
+	    sub_type_bit(ev->type, strlen(ev->type));
+	if (s->types != 0 && (s->types & bit) == 0)
+		return NULL;
+	if ((f = event_typed_frame(ev)) == NULL)
+		*nomem = 1;
+	return f;
+}
+
 void
 sub_deliver(struct sub *s, struct event *ev)
 {
-	struct frame *f = ev->frame;
+	struct frame	*f;
+	int		 nomem;
 
 	if (!sub_is_active(s))
 		return;
-	if (s->kind == SUB_EVENTS) {
-		unsigned bit = ev->type == NULL ? SUB_T_NOTIFICATION :
-		    sub_type_bit(ev->type, strlen(ev->type));
-
-		if (s->types != 0 && (s->types & bit) == 0)
-			return;
-		if ((f = event_typed_frame(ev)) == NULL) {
-			sub_abort(s, "out-of-memory");
-			return;
-		}
+	if ((f = frame_for(s, ev, &nomem)) == NULL) {
+		if (nomem)
+			sub_abort(s, CLOSE_NOMEM);
+		return;
 	}
 	s->events_sent++;
 	broker.stats.events_delivered++;
 	memcpy(s->last_id, ev->idstr, sizeof(s->last_id));
 	sub_send_frame(s, f);
+}
+
+int
+sub_replay_event(struct sub *s, struct event *ev)
+{
+	struct frame	*f;
+	int		 nomem;
+
+	if ((f = frame_for(s, ev, &nomem)) == NULL)
+		return nomem ? -1 : 0;
+	if (sub_queue(s, f, 1) == -1)
+		return -1;
+	memcpy(s->last_id, ev->idstr, sizeof(s->last_id));
+	return 0;
 }
 
 void
@@ -340,20 +372,20 @@ sub_own(struct sub *s, int fd, int chunked)
 		log_warn("%s: epoll add fd %d: %s", __func__, fd,
 		    strerror(errno));
 		s->io.fd = -1;
-		sub_abort(s, "internal-error");
+		sub_abort(s, CLOSE_INTERNAL);
 		return;
 	}
 	if (s->qlen > 0)
 		q_flush(s);
 	else if (s->state == SUB_CLOSING)
-		sub_finish(s, 1, NULL);
+		sub_finish(s, 1, -1);
 }
 
 static void
 expiry_cb(struct loop_timer *t)
 {
 	sub_kick(t->arg, "TOKEN_EXPIRED", "the token has expired: "
-	    "reconnect with a new one", "token-expired");
+	    "reconnect with a new one", CLOSE_TOKEN_EXPIRED);
 }
 
 int
@@ -376,8 +408,7 @@ sub_io(struct loop_io *io, uint32_t events)
 	struct sub *s = io->arg;
 
 	if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
-		broker.stats.closed_hangup++;
-		sub_abort(s, "hangup");
+		sub_abort(s, CLOSE_HANGUP);
 		return;
 	}
 	if (events & EPOLLOUT)
@@ -403,14 +434,16 @@ sub_deactivate(struct sub *s)
 }
 
 static void
-sub_finish(struct sub *s, int clean, const char *reason)
+sub_finish(struct sub *s, int clean, int reason)
 {
 	if (s->state == SUB_DONE)
 		return;
 	if (sub_is_active(s))
 		sub_deactivate(s);
-	if (reason != NULL && s->reason == NULL)
+	if (s->reason < 0 && reason >= 0) {
 		s->reason = reason;
+		broker.stats.closed[reason]++;
+	}
 	s->state = SUB_DONE;
 	s->clean = clean;
 	loop_del(&s->io);
@@ -420,13 +453,13 @@ sub_finish(struct sub *s, int clean, const char *reason)
 }
 
 void
-sub_abort(struct sub *s, const char *reason)
+sub_abort(struct sub *s, int reason)
 {
 	sub_finish(s, 0, reason);
 }
 
 void
-sub_abort_all(const char *reason)
+sub_abort_all(int reason)
 {
 	struct sub *s;
 
@@ -464,8 +497,7 @@ out:
 }
 
 void
-sub_kick(struct sub *s, const char *code, const char *message,
-    const char *reason)
+sub_kick(struct sub *s, const char *code, const char *message, int reason)
 {
 	struct frame *f;
 
@@ -477,12 +509,13 @@ sub_kick(struct sub *s, const char *code, const char *message,
 }
 
 void
-sub_close_with(struct sub *s, struct frame *last, const char *reason)
+sub_close_with(struct sub *s, struct frame *last, int reason)
 {
 	if (!sub_is_active(s))
 		return;
 	sub_deactivate(s);
 	s->reason = reason;
+	broker.stats.closed[reason]++;
 	s->state = SUB_CLOSING;
 	/* The last frame goes out even past the bound. */
 	if (last == NULL || q_push(s, last, 0) == -1)
@@ -498,7 +531,7 @@ sub_free(struct sub *s)
 		return;
 	if (s->state != SUB_DONE) {
 		s->owned = 0;	/* the front is already ending it */
-		sub_finish(s, 0, "client");
+		sub_finish(s, 0, CLOSE_CLIENT);
 	}
 	if (s->prev != NULL)
 		s->prev->next = s->next;

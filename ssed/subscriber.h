@@ -69,7 +69,7 @@ struct sub {
 	int			 owned;		/* we write the socket */
 	int			 chunked;
 	int			 clean;		/* when DONE: end cleanly */
-	const char		*reason;	/* why it was closed */
+	int			 reason;	/* enum close_reason, -1 */
 	struct loop_io		 io;
 	const struct sub_ops	*ops;
 	void			*front;
@@ -104,20 +104,21 @@ struct sub	*sub_new(enum sub_kind, const struct sub_ops *, void *front);
 int		 sub_follow(struct sub *, struct topic **topics, unsigned n);
 /* Queue a frame before the subscriber goes live (replay, errors). */
 int		 sub_queue(struct sub *, struct frame *, int is_event);
+/* Queue a retained event for a resuming subscriber; 0 or -1. */
+int		 sub_replay_event(struct sub *, struct event *);
 /* Deliver a published event (fan-out). */
 void		 sub_deliver(struct sub *, struct event *);
 /* Take over the socket fd; the front has suspended the connection. */
 void		 sub_own(struct sub *, int fd, int chunked);
 /* Send an error event (code, message) then close cleanly. */
 void		 sub_kick(struct sub *, const char *code, const char *message,
-		    const char *reason);
+		    int reason);
 /* Send last after what is queued, then end the stream cleanly. */
-void		 sub_close_with(struct sub *, struct frame *last,
-		    const char *reason);
+void		 sub_close_with(struct sub *, struct frame *last, int reason);
 /* Close at once, dropping what is queued. */
-void		 sub_abort(struct sub *, const char *reason);
+void		 sub_abort(struct sub *, int reason);
 /* Close every stream at once (the last step of a shutdown). */
-void		 sub_abort_all(const char *reason);
+void		 sub_abort_all(int reason);
 void		 sub_free(struct sub *);
 int		 sub_is_active(const struct sub *);
 struct sub	*sub_first(void);
@@ -142,6 +143,6 @@ void		 sub_timers_start(void);
 void		 sub_timers_stop(void);
 void		 sub_stall_watch(void);
 /* Close every subscriber (shutdown): retry hint then end of stream. */
-void		 sub_close_all(const char *reason);
+void		 sub_close_all(int reason);
 
 #endif

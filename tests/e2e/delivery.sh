@@ -28,7 +28,7 @@ is "$(grep '^data: ' "$T_DIR/fast1" | cut -c7- | cut -d' ' -f1 | tr '\n' ' ' | m
     "$(seq 1 1000 | tr '\n' ' ' | md5sum)" "in order, none missing"
 wait_for 10 grep -q 'reason=slow' "$SSED_LOG"
 ok $? "the stopped reader is cut, with reason slow"
-like "$("$SSECTL" --json stats)" '"closed_slow":1' "and counted in stats"
+like "$("$SSECTL" --json stats)" '"slow":1' "and counted in stats"
 hw=$("$SSECTL" --json stats | sed 's/.*"queue_high_water":\([0-9]*\).*/\1/')
 ok "$([ "$hw" -ge 262144 ] && echo 0 || echo 1)" "it was cut at its bound, not before (high water $hw B)"
 is "$(subscribers fan)" 2 "the fast readers are still there"
@@ -41,7 +41,7 @@ wait_for 5 sh -c "[ \"\$($SSECTL --json list --topic wt | grep -c '\"id\"')\" -e
 seq 1 1000 | sed "s/\$/ $payload/" | "$SSECTL" notify --lines wt >/dev/null
 wait_for 10 grep -q 'reason=write-timeout' "$SSED_LOG"
 ok $? "a reader that takes nothing for --write-timeout is cut"
-like "$(curl -s "$BASE/metrics")" 'ssed_connections_closed_total\{reason="write_timeout"\} 1' "and counted in /metrics"
+like "$(curl -s "$BASE/metrics")" 'ssed_connections_closed_total\{reason="write-timeout"\} 1' "and counted in /metrics"
 
 # History bounds: by count.
 stop_ssed
