@@ -36,6 +36,7 @@ struct stream_req {
 	int			 head_sent;
 	int			 suspended;
 	int			 chunked;
+	char			*topic;		/* for the close log line */
 };
 
 static void
@@ -224,11 +225,16 @@ http_stream_open(struct MHD_Connection *c, const char *version,
 	MHD_add_response_header(resp, "Content-Type", "text/event-stream");
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+	if (asprintf(&r->topic, "%s%s", sp->topics[0]->name,
+	    sp->ntopics > 1 ? ",..." : "") == -1) {
+		r->topic = NULL;
+		MHD_destroy_response(resp);
+		goto nomem;
+	}
 	*con_cls = r;
-	log_info("open %s sub=%llu user=%s topic=%s%s client_id=%s", remote,
+	log_info("open %s sub=%llu user=%s topic=%s client_id=%s", remote,
 	    (unsigned long long)s->id, s->user != NULL ? s->user : "-",
-	    sp->topics[0]->name, sp->ntopics > 1 ? ",..." : "",
-	    cid != NULL ? cid : "-");
+	    r->topic, cid != NULL ? cid : "-");
 	return http_queue(c, MHD_HTTP_OK, resp);
 nomem:
 	free(key);
@@ -320,14 +326,16 @@ http_stream_done(struct http_req *base)
 	struct stream_req	*r = (struct stream_req *)base;
 	struct sub		*s = r->sub;
 
-	log_info("close %s sub=%llu user=%s reason=%s duration=%.1fs "
-	    "events=%llu bytes=%llu", s->remote, (unsigned long long)s->id,
-	    s->user != NULL ? s->user : "-",
+	log_info("close %s sub=%llu user=%s topic=%s reason=%s "
+	    "duration=%.1fs events=%llu bytes=%llu", s->remote,
+	    (unsigned long long)s->id, s->user != NULL ? s->user : "-",
+	    r->topic != NULL ? r->topic : "-",
 	    close_reason_names[s->reason >= 0 ? s->reason : CLOSE_CLIENT],
 	    (double)(loop_now() - s->connected_mono) / 1000.0,
 	    (unsigned long long)s->events_sent,
 	    (unsigned long long)s->bytes_sent);
 	sub_free(s);
+	free(r->topic);
 	free(r);
 }
 
