@@ -37,7 +37,6 @@ struct httpd {
 static struct httpd	daemons[MAX_DAEMONS];
 static size_t		ndaemons;
 static const struct http_config *hcfg;
-static unsigned long long status_counts[600];
 
 static void	httpd_run(void *);
 
@@ -88,170 +87,6 @@ http_wakeup(void)
 
 	for (i = 0; i < ndaemons; i++)
 		httpd_schedule(&daemons[i]);
-}
-
-unsigned long long
-http_status_count(unsigned status)
-{
-	return status < 600 ? status_counts[status] : 0;
-}
-
-/* The Access-Control-Allow-Origin for this request, or NULL. */
-static const char *
-cors_origin(struct MHD_Connection *c)
-{
-	const char	*origin;
-	size_t		 i;
-
-	if (hcfg == NULL || hcfg->ncors == 0)
-		return NULL;
-	origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
-	for (i = 0; i < hcfg->ncors; i++) {
-		if (strcmp(hcfg->cors[i], "*") == 0)
-			return "*";
-		if (origin != NULL && strcmp(hcfg->cors[i], origin) == 0)
-			return origin;
-	}
-	return NULL;
-}
-
-enum MHD_Result
-http_queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *r)
-{
-	const char	*allow = cors_origin(c);
-	enum MHD_Result	 ret;
-
-	if (allow != NULL) {
-		MHD_add_response_header(r, "Access-Control-Allow-Origin", allow);
-		if (strcmp(allow, "*") != 0)
-			MHD_add_response_header(r, "Vary", "Origin");
-	}
-	if (status < 600)
-		status_counts[status]++;
-	ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
-/* OPTIONS: CORS preflight for the configured origins. */
-static enum MHD_Result
-preflight(struct MHD_Connection *c, const char *methods)
-{
-	struct MHD_Response *r;
-
-	r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-	if (r == NULL)
-		return MHD_NO;
-	MHD_add_response_header(r, "Allow", methods);
-	if (cors_origin(c) != NULL) {
-		MHD_add_response_header(r, "Access-Control-Allow-Methods",
-		    methods);
-		MHD_add_response_header(r, "Access-Control-Allow-Headers",
-		    "Authorization, Last-Event-ID, Cache-Control, Content-Type");
-		MHD_add_response_header(r, "Access-Control-Max-Age", "600");
-	}
-	return http_queue(c, MHD_HTTP_NO_CONTENT, r);
-}
-
-enum MHD_Result
-http_json(struct MHD_Connection *c, unsigned status, const char *body)
-{
-	struct MHD_Response	*r;
-
-	r = MHD_create_response_from_buffer(strlen(body), (void *)body,
-	    MHD_RESPMEM_MUST_COPY);
-	if (r == NULL)
-		return MHD_NO;
-	MHD_add_response_header(r, "Content-Type", "application/json");
-	MHD_add_response_header(r, "Cache-Control", "no-store");
-	return http_queue(c, status, r);
-}
-
-static enum MHD_Result
-http_error_allow(struct MHD_Connection *c, unsigned status, const char *code,
-    const char *message, const char *allow)
-{
-	struct MHD_Response	*r;
-	json_t			*o;
-	char			*s;
-
-	o = json_pack("{s:s, s:s, s:s}", "status", "error", "code", code,
-	    "message", message);
-	if (o == NULL || (s = json_dumps(o, JSON_COMPACT)) == NULL) {
-		json_decref(o);
-		return MHD_NO;
-	}
-	json_decref(o);
-	r = MHD_create_response_from_buffer(strlen(s), s, MHD_RESPMEM_MUST_FREE);
-	if (r == NULL) {
-		free(s);
-		return MHD_NO;
-	}
-	MHD_add_response_header(r, "Content-Type", "application/json");
-	MHD_add_response_header(r, "Cache-Control", "no-store");
-	if (allow != NULL)
-		MHD_add_response_header(r, "Allow", allow);
-	if (status == MHD_HTTP_UNAUTHORIZED)
-		MHD_add_response_header(r, "WWW-Authenticate",
-		    strcmp(code, "UNAUTHORIZED") == 0 ? "Bearer" :
-		    "Bearer error=\"invalid_token\"");
-	return http_queue(c, status, r);
-}
-
-enum MHD_Result
-http_error(struct MHD_Connection *c, unsigned status, const char *code,
-    const char *message)
-{
-	return http_error_allow(c, status, code, message, NULL);
-}
-
-void
-http_remote(struct MHD_Connection *c, char *buf, size_t len)
-{
-	const union MHD_ConnectionInfo *ci;
-	char		 host[NI_MAXHOST], port[NI_MAXSERV];
-	socklen_t	 slen;
-
-	snprintf(buf, len, "?");
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci == NULL || ci->client_addr == NULL)
-		return;
-	slen = ci->client_addr->sa_family == AF_INET6 ?
-	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-	if (getnameinfo(ci->client_addr, slen, host, sizeof(host), port,
-	    sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
-		return;
-	if (ci->client_addr->sa_family == AF_INET6)
-		snprintf(buf, len, "[%s]:%s", host, port);
-	else
-		snprintf(buf, len, "%s:%s", host, port);
-}
-
-static enum MHD_Result
-healthz(struct MHD_Connection *c)
-{
-	static const char	 ok[] = "ok\n";
-	struct MHD_Response	*r;
-
-	r = MHD_create_response_from_buffer(sizeof(ok) - 1, (void *)ok,
-	    MHD_RESPMEM_PERSISTENT);
-	if (r == NULL)
-		return MHD_NO;
-	MHD_add_response_header(r, "Content-Type", "text/plain");
-	return http_queue(c, MHD_HTTP_OK, r);
-}
-
-static enum MHD_Result
-stream_head(struct MHD_Connection *c)
-{
-	struct MHD_Response *r;
-
-	r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-	if (r == NULL)
-		return MHD_NO;
-	MHD_add_response_header(r, "Content-Type", "text/event-stream");
-	MHD_add_response_header(r, "Cache-Control", "no-store");
-	return http_queue(c, MHD_HTTP_OK, r);
 }
 
 /* The endpoints of CONTRACT section 2: path, methods, handler. */
@@ -323,7 +158,7 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 		return MHD_YES;
 	}
 	if (strcmp(method, MHD_HTTP_METHOD_OPTIONS) == 0)
-		return preflight(c, r->methods);
+		return http_preflight(c, r->methods);
 	if (!method_allowed(method, r->methods)) {
 		snprintf(msg, sizeof(msg), "%s is not allowed here (use %s)",
 		    method, r->methods);
@@ -339,7 +174,7 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 		if (http_authenticate(c, &tok, &ret) == -1)
 			return ret;
 		auth_token_free(tok);
-		return stream_head(c);
+		return http_stream_head(c);
 	}
 	switch (r->kind) {
 	case R_NOTIFY:
@@ -355,7 +190,7 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 	case R_HEALTHZ:
 		break;
 	}
-	return healthz(c);
+	return http_healthz(c);
 }
 
 static void
@@ -430,6 +265,7 @@ http_start(const struct http_config *cfg)
 	size_t i;
 
 	hcfg = cfg;
+	http_reply_config(cfg);
 	if (cfg->nlisten > MAX_DAEMONS) {
 		log_err("too many --listen addresses (at most %d)", MAX_DAEMONS);
 		return -1;
@@ -488,6 +324,7 @@ void
 http_reconfigure(const struct http_config *cfg)
 {
 	hcfg = cfg;
+	http_reply_config(cfg);
 }
 
 const char *

@@ -53,6 +53,14 @@ int		 http_authenticate(struct MHD_Connection *,
 /* A short unique id for a request, for answers and log lines. */
 void		 http_request_id(char buf[24]);
 
+/* The settings answers follow (CORS origins). */
+void		 http_reply_config(const struct http_config *);
+enum MHD_Result	 http_error_allow(struct MHD_Connection *, unsigned status,
+		    const char *code, const char *message, const char *allow);
+enum MHD_Result	 http_preflight(struct MHD_Connection *, const char *methods);
+enum MHD_Result	 http_healthz(struct MHD_Connection *);
+enum MHD_Result	 http_stream_head(struct MHD_Connection *);
+
 /* Queue a JSON error {"status":"error","code","message"}. */
 enum MHD_Result	 http_error(struct MHD_Connection *, unsigned status,
 		    const char *code, const char *message);

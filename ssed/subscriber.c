@@ -27,29 +27,8 @@ static struct sub	*subs;		/* every subscriber not yet freed */
 static struct sub	*stalled;	/* subscribers with queued output */
 static uint64_t		 next_id = 1;
 
-static const struct {
-	const char	*name;
-	unsigned	 bit;
-} type_names[] = {
-#define X(name, bit, str) { str, bit },
-	SUB_TYPES(X)
-#undef X
-};
-
 static void	sub_io(struct loop_io *, uint32_t);
 static void	sub_finish(struct sub *, int clean, int reason);
-
-unsigned
-sub_type_bit(const char *name, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++)
-		if (strlen(type_names[i].name) == len &&
-		    memcmp(type_names[i].name, name, len) == 0)
-			return type_names[i].bit;
-	return 0;
-}
 
 struct sub *
 sub_new(enum sub_kind kind, const struct sub_ops *ops, void *front)
@@ -301,29 +280,6 @@ sub_queue(struct sub *s, struct frame *f, int is_event)
 	return q_push(s, f, 0);
 }
 
-/*
- * The frame of ev for s: the shared one, or on the per-user stream the
- * typed one; NULL when s filters ev out (types=) or memory runs out
- * (*nomem set).
- */
-static struct frame *
-frame_for(struct sub *s, struct event *ev, int *nomem)
-{
-	struct frame	*f;
-	unsigned	 bit;
-
-	*nomem = 0;
-	if (s->kind != SUB_EVENTS)
-		return ev->frame;
-	bit = ev->type == NULL ? SUB_T_NOTIFICATION :
-	    sub_type_bit(ev->type, strlen(ev->type));
-	if (s->types != 0 && (s->types & bit) == 0)
-		return NULL;
-	if ((f = event_typed_frame(ev)) == NULL)
-		*nomem = 1;
-	return f;
-}
-
 void
 sub_deliver(struct sub *s, struct event *ev)
 {
@@ -332,7 +288,7 @@ sub_deliver(struct sub *s, struct event *ev)
 
 	if (!sub_is_active(s))
 		return;
-	if ((f = frame_for(s, ev, &nomem)) == NULL) {
+	if ((f = sub_frame_for(s, ev, &nomem)) == NULL) {
 		if (nomem)
 			sub_abort(s, CLOSE_NOMEM);
 		return;
@@ -349,7 +305,7 @@ sub_replay_event(struct sub *s, struct event *ev)
 	struct frame	*f;
 	int		 nomem;
 
-	if ((f = frame_for(s, ev, &nomem)) == NULL)
+	if ((f = sub_frame_for(s, ev, &nomem)) == NULL)
 		return nomem ? -1 : 0;
 	if (sub_queue(s, f, 1) == -1)
 		return -1;
@@ -466,34 +422,6 @@ sub_abort_all(int reason)
 	/* Every suspended connection is resumed: MHD may then be stopped. */
 	for (s = subs; s != NULL; s = s->next)
 		sub_finish(s, 0, reason);
-}
-
-struct frame *
-sub_error_frame(const struct sub *s, const char *code, const char *message,
-    const char *extra_key, const char *extra_val)
-{
-	struct frame	*f = NULL;
-	struct sse_msg	 m = { .event = "error", .retry = -1 };
-	json_t		*o;
-	char		*js = NULL;
-	int		 err;
-
-	o = json_pack("{s:s, s:s}", "code", code, "message", message);
-	if (o == NULL)
-		return NULL;
-	if (extra_key != NULL)
-		json_object_set_new(o, extra_key, json_string(extra_val));
-	if ((js = json_dumps(o, JSON_COMPACT)) == NULL)
-		goto out;
-	m.data = js;
-	m.datalen = strlen(js);
-	if (s->kind == SUB_EVENTS && s->last_id[0] != '\0')
-		m.id = s->last_id;
-	f = frame_encode(&m, &err);
-out:
-	free(js);
-	json_decref(o);
-	return f;
 }
 
 void

@@ -104,6 +104,12 @@ struct sub	*sub_new(enum sub_kind, const struct sub_ops *, void *front);
 int		 sub_follow(struct sub *, struct topic **topics, unsigned n);
 /* Queue a frame before the subscriber goes live (replay, errors). */
 int		 sub_queue(struct sub *, struct frame *, int is_event);
+/*
+ * The frame of ev for s: the shared one, or the typed one on the per-user
+ * stream; NULL when s filters ev out (types=) or, with *nomem set, when
+ * memory runs out.
+ */
+struct frame	*sub_frame_for(struct sub *, struct event *, int *nomem);
 /* Queue a retained event for a resuming subscriber; 0 or -1. */
 int		 sub_replay_event(struct sub *, struct event *);
 /* Deliver a published event (fan-out). */

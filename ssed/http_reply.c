@@ -1,0 +1,191 @@
+/*
+ * http_reply.c: every answer ssed gives over HTTP is built here or passes
+ * through http_queue(): JSON errors, the CORS headers and preflight,
+ * /healthz, HEAD of a stream, and the per-status counters of /metrics.
+ */
+#include "config.h"
+
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <jansson.h>
+
+#define SSED_HTTP_INTERNAL
+#include "http.h"
+
+static const struct http_config	*rcfg;
+static unsigned long long	 status_counts[600];
+
+void
+http_reply_config(const struct http_config *cfg)
+{
+	rcfg = cfg;
+}
+
+unsigned long long
+http_status_count(unsigned status)
+{
+	return status < 600 ? status_counts[status] : 0;
+}
+
+/* The Access-Control-Allow-Origin for this request, or NULL. */
+static const char *
+cors_origin(struct MHD_Connection *c)
+{
+	const char	*origin;
+	size_t		 i;
+
+	if (rcfg == NULL || rcfg->ncors == 0)
+		return NULL;
+	origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+	for (i = 0; i < rcfg->ncors; i++) {
+		if (strcmp(rcfg->cors[i], "*") == 0)
+			return "*";
+		if (origin != NULL && strcmp(rcfg->cors[i], origin) == 0)
+			return origin;
+	}
+	return NULL;
+}
+
+enum MHD_Result
+http_queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *r)
+{
+	const char	*allow = cors_origin(c);
+	enum MHD_Result	 ret;
+
+	if (allow != NULL) {
+		MHD_add_response_header(r, "Access-Control-Allow-Origin", allow);
+		if (strcmp(allow, "*") != 0)
+			MHD_add_response_header(r, "Vary", "Origin");
+	}
+	if (status < 600)
+		status_counts[status]++;
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* OPTIONS: CORS preflight for the configured origins. */
+enum MHD_Result
+http_preflight(struct MHD_Connection *c, const char *methods)
+{
+	struct MHD_Response *r;
+
+	r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, "Allow", methods);
+	if (cors_origin(c) != NULL) {
+		MHD_add_response_header(r, "Access-Control-Allow-Methods",
+		    methods);
+		MHD_add_response_header(r, "Access-Control-Allow-Headers",
+		    "Authorization, Last-Event-ID, Cache-Control, Content-Type");
+		MHD_add_response_header(r, "Access-Control-Max-Age", "600");
+	}
+	return http_queue(c, MHD_HTTP_NO_CONTENT, r);
+}
+
+enum MHD_Result
+http_json(struct MHD_Connection *c, unsigned status, const char *body)
+{
+	struct MHD_Response	*r;
+
+	r = MHD_create_response_from_buffer(strlen(body), (void *)body,
+	    MHD_RESPMEM_MUST_COPY);
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, "Content-Type", "application/json");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	return http_queue(c, status, r);
+}
+
+enum MHD_Result
+http_error_allow(struct MHD_Connection *c, unsigned status, const char *code,
+    const char *message, const char *allow)
+{
+	struct MHD_Response	*r;
+	json_t			*o;
+	char			*s;
+
+	o = json_pack("{s:s, s:s, s:s}", "status", "error", "code", code,
+	    "message", message);
+	if (o == NULL || (s = json_dumps(o, JSON_COMPACT)) == NULL) {
+		json_decref(o);
+		return MHD_NO;
+	}
+	json_decref(o);
+	r = MHD_create_response_from_buffer(strlen(s), s, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(s);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", "application/json");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	if (allow != NULL)
+		MHD_add_response_header(r, "Allow", allow);
+	if (status == MHD_HTTP_UNAUTHORIZED)
+		MHD_add_response_header(r, "WWW-Authenticate",
+		    strcmp(code, "UNAUTHORIZED") == 0 ? "Bearer" :
+		    "Bearer error=\"invalid_token\"");
+	return http_queue(c, status, r);
+}
+
+enum MHD_Result
+http_error(struct MHD_Connection *c, unsigned status, const char *code,
+    const char *message)
+{
+	return http_error_allow(c, status, code, message, NULL);
+}
+
+void
+http_remote(struct MHD_Connection *c, char *buf, size_t len)
+{
+	const union MHD_ConnectionInfo *ci;
+	char		 host[NI_MAXHOST], port[NI_MAXSERV];
+	socklen_t	 slen;
+
+	snprintf(buf, len, "?");
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || ci->client_addr == NULL)
+		return;
+	slen = ci->client_addr->sa_family == AF_INET6 ?
+	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	if (getnameinfo(ci->client_addr, slen, host, sizeof(host), port,
+	    sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		return;
+	if (ci->client_addr->sa_family == AF_INET6)
+		snprintf(buf, len, "[%s]:%s", host, port);
+	else
+		snprintf(buf, len, "%s:%s", host, port);
+}
+
+enum MHD_Result
+http_healthz(struct MHD_Connection *c)
+{
+	static const char	 ok[] = "ok\n";
+	struct MHD_Response	*r;
+
+	r = MHD_create_response_from_buffer(sizeof(ok) - 1, (void *)ok,
+	    MHD_RESPMEM_PERSISTENT);
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, "Content-Type", "text/plain");
+	return http_queue(c, MHD_HTTP_OK, r);
+}
+
+enum MHD_Result
+http_stream_head(struct MHD_Connection *c)
+{
+	struct MHD_Response *r;
+
+	r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, "Content-Type", "text/event-stream");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	return http_queue(c, MHD_HTTP_OK, r);
+}
+
