@@ -1,10 +1,10 @@
 /*
- * cmd.c: the read and admin commands of ssectl: list, kick, stats, version.
+ * cmd.c: the commands of ssectl about connections: list, show, kick.
  *
  * Each is one struct ctl_cmd: it packs its op's fields (the schema is in
  * ssed-control(7)), sends them through ctl_client.c and prints the result
  * as text or, with --json, through the generic converter of output.c.
- * notify, which reads standard input, is in cmd_notify.c.
+ * The other commands are in cmd_*.c, one group of ops per file.
  */
 #include "config.h"
 
@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "ssectl.h"
 
@@ -75,123 +74,33 @@ static const struct str_field list_fields[] = {
 };
 #define LIST_NFIELDS	(sizeof(list_fields) / sizeof(list_fields[0]))
 
-enum { COL_ID, COL_TOPICS, COL_USER, COL_CLIENT, COL_REMOTE, COL_AGE,
-    COL_EVENTS, COL_BYTES, COL_QUEUED, NCOLS };
-
-static const struct ctl_column list_columns[NCOLS] = {
-	{ "ID", 1 }, { "TOPICS", 0 }, { "USER", 0 }, { "CLIENT", 0 },
-	{ "REMOTE", 0 }, { "AGE", 1 }, { "EVENTS", 1 }, { "BYTES", 1 },
-	{ "QUEUED", 1 },
+static const struct ctl_column list_columns[] = {
+	{ "ID", 1, "id", CTL_UNIT_NONE },
+	{ "TOPICS", 0, "topics", CTL_UNIT_NONE },
+	{ "USER", 0, "user", CTL_UNIT_NONE },
+	{ "CLIENT", 0, "client_id", CTL_UNIT_NONE },
+	{ "REMOTE", 0, "remote", CTL_UNIT_NONE },
+	{ "AGE", 1, "connected_at", CTL_UNIT_AGE },
+	{ "EVENTS", 1, "events_sent", CTL_UNIT_NONE },
+	{ "BYTES", 1, "bytes_sent", CTL_UNIT_BYTES },
+	{ "QUEUED", 1, "queued_bytes", CTL_UNIT_BYTES },
 };
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* A byte count or an age (ms since) in human units, or as is. */
-static char *
-fmt_uint(const struct ctl_ctx *ctx, const msgpack_object *conn,
-    const char *key, int is_age)
-{
-	char buf[64];
-	uint64_t v, now;
-
-	if (sse_ctl_get_uint(conn, key, &v) != 0)
-		return strdup("-");
-	if (is_age) {
-		now = now_ms();
-		v = now > v ? (now - v) / 1000 : 0;
-		if (ctx->human)
-			ctl_fmt_duration(buf, sizeof(buf), v);
-		else
-			snprintf(buf, sizeof(buf), "%llu",
-			    (unsigned long long)v);
-	} else if (ctx->human)
-		ctl_fmt_bytes(buf, sizeof(buf), v);
-	else
-		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
-	return strdup(buf);
-}
-
-static char *
-fmt_field(const msgpack_object *conn, const char *key)
-{
-	const msgpack_object *o;
-
-	if ((o = sse_ctl_get(conn, key)) == NULL)
-		return strdup("-");
-	return ctl_fmt_value(o);
-}
-
-static int
-list_row(const struct ctl_ctx *ctx, struct ctl_table *t,
-    const msgpack_object *conn)
-{
-	char *cells[NCOLS];
-	size_t i;
-
-	cells[COL_ID] = fmt_field(conn, "id");
-	cells[COL_TOPICS] = fmt_field(conn, "topics");
-	cells[COL_USER] = fmt_field(conn, "user");
-	cells[COL_CLIENT] = fmt_field(conn, "client_id");
-	cells[COL_REMOTE] = fmt_field(conn, "remote");
-	cells[COL_AGE] = fmt_uint(ctx, conn, "connected_at", 1);
-	cells[COL_EVENTS] = fmt_field(conn, "events_sent");
-	cells[COL_BYTES] = fmt_uint(ctx, conn, "bytes_sent", 0);
-	cells[COL_QUEUED] = fmt_uint(ctx, conn, "queued_bytes", 0);
-	for (i = 0; i < NCOLS; i++) {
-		if (cells[i] == NULL) {
-			for (i = 0; i < NCOLS; i++)
-				free(cells[i]);
-			return -1;
-		}
-	}
-	return ctl_table_add(t, cells);
-}
 
 static int
 cmd_list_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
     const struct ctl_args *args)
 {
-	const msgpack_object *res, *conns;
-	struct ctl_table *t = NULL;
+	const msgpack_object *res;
 	msgpack_packer *pk;
-	uint32_t i;
 	int rc;
 
 	pk = ctl_client_request(&ctx->client, self->op,
 	    str_fields_count(args, list_fields, LIST_NFIELDS));
 	str_fields_pack(pk, args, list_fields, LIST_NFIELDS);
 	if ((rc = ctl_client_call(&ctx->client, &res)) != 0)
-		goto out;
-	conns = sse_ctl_get(res, "connections");
-	if (conns == NULL || conns->type != MSGPACK_OBJECT_ARRAY) {
-		rc = ctl_bad_reply(&ctx->client, "no 'connections' array");
-		goto out;
-	}
-	if (ctx->json) {
-		for (i = 0; i < conns->via.array.size && rc == 0; i++)
-			if (ctl_json_print(&conns->via.array.ptr[i]) == -1)
-				rc = CTL_EXIT_USAGE;
-		goto out;
-	}
-	if ((t = ctl_table_new(list_columns, NCOLS)) == NULL)
-		goto oom;
-	for (i = 0; i < conns->via.array.size; i++)
-		if (list_row(ctx, t, &conns->via.array.ptr[i]) == -1)
-			goto oom;
-	ctl_table_print(t, stdout);
-	goto out;
-oom:
-	rc = ctl_nomem();
-out:
-	ctl_table_free(t);
-	return rc;
+		return rc;
+	return ctl_print_records(ctx, res, "connections", list_columns,
+	    sizeof(list_columns) / sizeof(list_columns[0]));
 }
 
 const struct ctl_cmd ctl_cmd_list = {
@@ -211,6 +120,45 @@ const struct ctl_cmd ctl_cmd_list = {
 	.minargs = 0,
 	.maxargs = 0,
 	.exec = cmd_list_exec,
+};
+
+/* show */
+
+static int
+cmd_show_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    const struct ctl_args *args)
+{
+	const msgpack_object *res;
+	msgpack_packer *pk;
+	uint64_t id;
+	int rc;
+
+	if (ctl_parse_uint("show: connection id", args->argv[0], &id) == -1)
+		return CTL_EXIT_USAGE;
+	pk = ctl_client_request(&ctx->client, self->op, 1);
+	sse_ctl_pack_str(pk, "id");
+	msgpack_pack_uint64(pk, id);
+	if ((rc = ctl_client_call(&ctx->client, &res)) != 0)
+		return rc;
+	return ctl_print_map(ctx, sse_ctl_get(res, "connection"));
+}
+
+static const char show_complete[] = { CTL_COMPLETE_CONN, '\0' };
+
+const struct ctl_cmd ctl_cmd_show = {
+	.name = "show",
+	.usage = "show ID",
+	.summary = "show one connection in full",
+	.help =
+	    "ID is a connection id from 'ssectl list'.  Prints one \"name\n"
+	    "value\" line per field: those of 'list', and its state, queued\n"
+	    "events, how long it has been stalled, the event types it takes,\n"
+	    "when its token expires and its transfer encoding.\n",
+	.op = SSE_CTL_SHOW,
+	.minargs = 1,
+	.maxargs = 1,
+	.complete = show_complete,
+	.exec = cmd_show_exec,
 };
 
 /* kick */
@@ -309,7 +257,7 @@ cmd_kick_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
 		goto out;
 	}
 	if (ctx->json)
-		rc = ctl_json_print(res) == 0 ? CTL_EXIT_OK : CTL_EXIT_USAGE;
+		rc = ctl_json_print(res);
 	else
 		printf("kicked %llu\n", (unsigned long long)kicked);
 out:
@@ -335,108 +283,6 @@ const struct ctl_cmd ctl_cmd_kick = {
 	.options = kick_options,
 	.minargs = 0,
 	.maxargs = -1,
+	.complete = "c*",
 	.exec = cmd_kick_exec,
-};
-
-/* stats */
-
-static int
-cmd_stats_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
-    const struct ctl_args *args)
-{
-	const msgpack_object *res;
-	const msgpack_object_kv *kv;
-	size_t width = 0;
-	uint32_t i;
-	char *v;
-	int rc;
-
-	(void)args;
-	if ((rc = ctl_call_simple(ctx, self->op, &res)) != 0)
-		return rc;
-	if (res->type != MSGPACK_OBJECT_MAP)
-		return ctl_bad_reply(&ctx->client, "result is not a map");
-	if (ctx->json)
-		return ctl_json_print(res) == 0 ? CTL_EXIT_OK : CTL_EXIT_USAGE;
-	for (i = 0; i < res->via.map.size; i++) {
-		kv = &res->via.map.ptr[i];
-		if (kv->key.type == MSGPACK_OBJECT_STR &&
-		    kv->key.via.str.size > width)
-			width = kv->key.via.str.size;
-	}
-	for (i = 0; i < res->via.map.size; i++) {
-		kv = &res->via.map.ptr[i];
-		if (kv->key.type != MSGPACK_OBJECT_STR)
-			continue;
-		if ((v = ctl_fmt_value(&kv->val)) == NULL)
-			return ctl_nomem();
-		printf("%-*.*s  %s\n", (int)width, (int)kv->key.via.str.size,
-		    kv->key.via.str.ptr, v);
-		free(v);
-	}
-	return CTL_EXIT_OK;
-}
-
-const struct ctl_cmd ctl_cmd_stats = {
-	.name = "stats",
-	.usage = "stats",
-	.summary = "show the broker's counters",
-	.help = "One \"name value\" line per counter, in the daemon's order.\n",
-	.op = SSE_CTL_STATS,
-	.minargs = 0,
-	.maxargs = 0,
-	.exec = cmd_stats_exec,
-};
-
-/* version */
-
-static int
-cmd_version_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
-    const struct ctl_args *args)
-{
-	const msgpack_object *res;
-	json_t *j = NULL, *ssed;
-	const char *v;
-	size_t vlen;
-	uint64_t proto;
-	int rc;
-
-	(void)args;
-	if (!ctx->json)
-		printf("ssectl %s (protocol %d)\n", PACKAGE_VERSION,
-		    SSE_CTL_PROTO_VERSION);
-	if ((rc = ctl_call_simple(ctx, self->op, &res)) != 0)
-		goto out;
-	if (sse_ctl_get_str(res, "version", &v, &vlen) != 0) {
-		rc = ctl_bad_reply(&ctx->client, "no 'version'");
-		goto out;
-	}
-	if (!ctx->json) {
-		printf("ssed %.*s", (int)vlen, v);
-		if (sse_ctl_get_uint(res, "protocol", &proto) == 0)
-			printf(" (protocol %llu)", (unsigned long long)proto);
-		putchar('\n');
-		goto out;
-	}
-	if ((ssed = ctl_json_from_msgpack(res)) == NULL ||
-	    (j = json_pack("{s:s,s:i,s:o}", "ssectl", PACKAGE_VERSION,
-	    "protocol", SSE_CTL_PROTO_VERSION, "ssed", ssed)) == NULL ||
-	    json_dumpf(j, stdout, JSON_COMPACT) == -1) {
-		rc = ctl_nomem();
-		goto out;
-	}
-	putchar('\n');
-out:
-	json_decref(j);
-	return rc;
-}
-
-const struct ctl_cmd ctl_cmd_version = {
-	.name = "version",
-	.usage = "version",
-	.summary = "show the versions of ssectl and ssed",
-	.op = SSE_CTL_VERSION,
-	.minargs = 0,
-	.maxargs = 0,
-	.exec = cmd_version_exec,
 };

@@ -159,7 +159,7 @@ notify_one(const struct notify *n, const char *data, size_t len)
 	if ((rc = ctl_client_call(&n->ctx->client, &res)) != 0)
 		return rc;
 	if (n->ctx->json)
-		return ctl_json_print(res) == 0 ? CTL_EXIT_OK : CTL_EXIT_USAGE;
+		return ctl_json_print(res);
 	if ((id = sse_ctl_get(res, "id")) == NULL)
 		return ctl_bad_reply(&n->ctx->client, "no 'id'");
 	return print_id(n, id) == 0 ? CTL_EXIT_OK : CTL_EXIT_UNREACHABLE;

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,23 @@
 #include "ssectl.h"
 
 #define CTL_READ_CHUNK	(64 * 1024)
+
+volatile sig_atomic_t ctl_interrupted;
+
+/* One line on stderr, unless the client is quiet (shell completion). */
+static void __attribute__((format(printf, 2, 3)))
+say(const struct ctl_client *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->quiet)
+		return;
+	fputs("ssectl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
 
 void
 ctl_client_init(struct ctl_client *c, const char *path)
@@ -33,12 +51,43 @@ ctl_client_init(struct ctl_client *c, const char *path)
 	msgpack_unpacked_init(&c->reply);
 }
 
+/*
+ * Drop the connection and what was read from it; the next request
+ * connects again.  Used after a tail, whose connection keeps receiving
+ * events, and when the daemon went away.
+ */
 void
-ctl_client_close(struct ctl_client *c)
+ctl_client_disconnect(struct ctl_client *c)
 {
 	if (c->fd != -1)
 		close(c->fd);
 	c->fd = -1;
+	c->roff = c->rlen = 0;
+}
+
+/*
+ * Has the daemon closed the connection since the last reply (it was
+ * restarted, say)?  Then it is dropped and 1 returned, so the caller can
+ * say so and the next request connects afresh.
+ */
+int
+ctl_client_is_stale(struct ctl_client *c)
+{
+	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+	char byte;
+
+	if (c->fd == -1 || poll(&pfd, 1, 0) != 1)
+		return 0;
+	if (recv(c->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 1)
+		return 0;
+	ctl_client_disconnect(c);
+	return 1;
+}
+
+void
+ctl_client_close(struct ctl_client *c)
+{
+	ctl_client_disconnect(c);
 	sse_ctl_writer_destroy(&c->w);
 	msgpack_unpacked_destroy(&c->reply);
 	free(c->rbuf);
@@ -71,8 +120,8 @@ ctl_client_connect(struct ctl_client *c)
 	rc = CTL_EXIT_OK;
 	goto out;
 fail:
-	fprintf(stderr, "ssectl: cannot connect to %s: %s (is ssed running?)\n",
-	    c->path, strerror(errno));
+	say(c, "cannot connect to %s: %s (is ssed running?)", c->path,
+	    strerror(errno));
 out:
 	if (fd != -1)
 		close(fd);
@@ -97,16 +146,14 @@ ctl_client_request(struct ctl_client *c, int op, size_t nfields)
 int
 ctl_bad_reply(const struct ctl_client *c, const char *what)
 {
-	fprintf(stderr, "ssectl: bad reply from ssed at %s: %s\n", c->path,
-	    what);
+	say(c, "bad reply from ssed at %s: %s", c->path, what);
 	return CTL_EXIT_UNREACHABLE;
 }
 
 static int
 lost(struct ctl_client *c, const char *what)
 {
-	fprintf(stderr, "ssectl: connection to ssed at %s lost: %s\n",
-	    c->path, what);
+	say(c, "connection to ssed at %s lost: %s", c->path, what);
 	return CTL_EXIT_UNREACHABLE;
 }
 
@@ -158,7 +205,8 @@ rbuf_reserve(struct ctl_client *c, size_t want)
 
 /*
  * Read more bytes into the buffer: 0, or a CTL_EXIT_* code with its
- * message printed (EOF, error or timeout).
+ * message printed (EOF, error or timeout), or CTL_EXIT_INTERRUPTED,
+ * silently, when a signal set ctl_interrupted.
  */
 static int
 rbuf_fill(struct ctl_client *c, size_t want)
@@ -174,14 +222,16 @@ rbuf_fill(struct ctl_client *c, size_t want)
 		return CTL_EXIT_UNREACHABLE;
 	}
 	for (;;) {
+		if (ctl_interrupted)
+			return CTL_EXIT_INTERRUPTED;
 		r = poll(&pfd, 1, c->timeout_ms);
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1)
 			return lost(c, strerror(errno));
 		if (r == 0) {
-			fprintf(stderr, "ssectl: no reply from ssed at %s "
-			    "within %d s\n", c->path, c->timeout_ms / 1000);
+			say(c, "no reply from ssed at %s within %d s",
+			    c->path, c->timeout_ms / 1000);
 			return CTL_EXIT_UNREACHABLE;
 		}
 		n = read(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen);
@@ -252,12 +302,10 @@ read_reply(struct ctl_client *c, struct sse_ctl_reply *rep)
 int
 ctl_client_call(struct ctl_client *c, const msgpack_object **result)
 {
-	struct sse_ctl_reply rep;
 	int r;
 
 	if ((r = sse_ctl_end(&c->w)) < 0) {
-		fprintf(stderr, "ssectl: cannot build the request: %s\n",
-		    sse_strerror(r));
+		say(c, "cannot build the request: %s", sse_strerror(r));
 		return CTL_EXIT_USAGE;
 	}
 	if ((r = ctl_client_connect(c)) != 0)
@@ -267,13 +315,34 @@ ctl_client_call(struct ctl_client *c, const msgpack_object **result)
 		 * The daemon may have closed after answering with an
 		 * error (FRAME_TOO_LARGE): read it before giving up.
 		 */
-		if (errno != EPIPE && errno != ECONNRESET)
-			return lost(c, strerror(errno));
+		if (errno != EPIPE && errno != ECONNRESET) {
+			r = lost(c, strerror(errno));
+			ctl_client_disconnect(c);
+			return r;
+		}
 	}
+	return ctl_client_next(c, result);
+}
+
+/*
+ * Wait for the next reply to the request in flight: the only one, or
+ * one more of a streaming op (tail).  Same returns as ctl_client_call,
+ * and CTL_EXIT_INTERRUPTED (silently) when ctl_interrupted was set.
+ * The connection is dropped when it broke, so the next request
+ * connects again.
+ */
+int
+ctl_client_next(struct ctl_client *c, const msgpack_object **result)
+{
+	struct sse_ctl_reply rep;
+	int r;
+
 	r = read_reply(c, &rep);
 	if (r == CTL_EXIT_REFUSED)
-		fprintf(stderr, "ssectl: %.*s: %.*s\n", (int)rep.codelen,
-		    rep.code, (int)rep.messagelen, rep.message);
+		say(c, "%.*s: %.*s", (int)rep.codelen, rep.code,
+		    (int)rep.messagelen, rep.message);
+	if (r == CTL_EXIT_UNREACHABLE)
+		ctl_client_disconnect(c);
 	if (r != 0)
 		return r;
 	*result = rep.result;

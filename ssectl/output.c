@@ -3,8 +3,10 @@
  *
  * One generic msgpack -> JSON converter for every --json output (jansson
  * does the JSON), text for the values of a reply (safe on a terminal: a
- * client_id is whatever a browser sent), human units, and aligned tables.
- * Which fields a command shows, and in which order, is the command's.
+ * client_id is whatever a browser sent), and values in their units, for
+ * people on a terminal and as plain numbers for scripts.  Tables are
+ * table.c's; which fields a command shows, and in which order, is the
+ * command's.
  */
 #include "config.h"
 
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ssectl.h"
 
@@ -172,12 +175,16 @@ ctl_json_from_msgpack(const msgpack_object *o)
 	return json_convert(o, 0);
 }
 
-/* Print o as one line of compact JSON on stdout: 0, or -1 (printed). */
+/*
+ * Print o as one line of compact JSON on stdout: CTL_EXIT_OK, or
+ * CTL_EXIT_USAGE (a local failure, as ssectl(1) says) when out of
+ * memory (printed) or stdout fails (left to main's check).
+ */
 int
 ctl_json_print(const msgpack_object *o)
 {
 	json_t *j;
-	int rc = -1;
+	int rc = CTL_EXIT_USAGE;
 
 	if ((j = ctl_json_from_msgpack(o)) == NULL) {
 		ctl_nomem();
@@ -186,7 +193,7 @@ ctl_json_print(const msgpack_object *o)
 	if (json_dumpf(j, stdout, JSON_COMPACT | JSON_ENCODE_ANY) == -1)
 		goto out;
 	putchar('\n');
-	rc = 0;
+	rc = CTL_EXIT_OK;
 out:
 	json_decref(j);
 	return rc;
@@ -312,4 +319,103 @@ ctl_fmt_bytes(char *buf, size_t size, uint64_t n)
 		u++;
 	}
 	snprintf(buf, size, "%.1f %s", v, units[u]);
+}
+
+uint64_t
+ctl_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* A number in unit u for people ("3m12s", "1.2 MiB", "in 59m"). */
+static void
+fmt_human(char *buf, size_t size, uint64_t v, double f, enum ctl_unit u)
+{
+	uint64_t now = ctl_now_ms();
+	char d[32];
+
+	switch (u) {
+	case CTL_UNIT_AGE:
+		ctl_fmt_duration(buf, size, now > v ? (now - v) / 1000 : 0);
+		break;
+	case CTL_UNIT_UNTIL:
+		if (v == 0) {
+			snprintf(buf, size, "never");
+			break;
+		}
+		ctl_fmt_duration(d, sizeof(d), v > now ? (v - now) / 1000 : 0);
+		snprintf(buf, size, v > now ? "in %s" : "%s ago", d);
+		break;
+	case CTL_UNIT_SECONDS:
+		ctl_fmt_duration(buf, size, v);
+		break;
+	case CTL_UNIT_MS:
+		if (v < 1000)
+			snprintf(buf, size, "%llums", (unsigned long long)v);
+		else
+			ctl_fmt_duration(buf, size, v / 1000);
+		break;
+	case CTL_UNIT_BYTES:
+		ctl_fmt_bytes(buf, size, v);
+		break;
+	default:	/* CTL_UNIT_RATE */
+		snprintf(buf, size, "%.1f/s", f);
+		break;
+	}
+}
+
+/*
+ * The field key of map as text, in unit u: for people when stdout is a
+ * terminal, else a plain number (an age in seconds, a rate as is).  An
+ * absent field, or one that is not a number, is shown as ctl_fmt_value
+ * shows it ("-" when absent).  A new string, or NULL when out of memory.
+ */
+char *
+ctl_fmt_cell(const struct ctl_ctx *ctx, const msgpack_object *map,
+    const char *key, enum ctl_unit u)
+{
+	const msgpack_object *o = sse_ctl_get(map, key);
+	uint64_t v = 0, now;
+	double f = 0;
+	char buf[64];
+
+	if (o == NULL)
+		return strdup("-");
+	if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+		f = (double)(v = o->via.u64);
+	else if (o->type == MSGPACK_OBJECT_FLOAT32 ||
+	    o->type == MSGPACK_OBJECT_FLOAT64)
+		f = o->via.f64;
+	else
+		u = CTL_UNIT_NONE;
+	if (u == CTL_UNIT_NONE || (!ctx->human && u != CTL_UNIT_AGE))
+		return ctl_fmt_value(o);
+	if (ctx->human)
+		fmt_human(buf, sizeof(buf), v, f, u);
+	else {
+		now = ctl_now_ms();
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)
+		    (now > v ? (now - v) / 1000 : 0));
+	}
+	return strdup(buf);
+}
+
+/*
+ * The array key of the result res in *ap: CTL_EXIT_OK, or
+ * CTL_EXIT_UNREACHABLE (printed) when the reply has none.
+ */
+int
+ctl_result_array(const struct ctl_client *c, const msgpack_object *res,
+    const char *key, const msgpack_object **ap)
+{
+	char what[64];
+
+	*ap = sse_ctl_get(res, key);
+	if (*ap != NULL && (*ap)->type == MSGPACK_OBJECT_ARRAY)
+		return CTL_EXIT_OK;
+	snprintf(what, sizeof(what), "no '%s' array", key);
+	return ctl_bad_reply(c, what);
 }

@@ -3,8 +3,9 @@
  *
  * Owns the global options, the default socket path, the table of commands
  * and the generic parsing of a command's words against its entry, so the
- * parser, "ssectl help" and (later) the interactive shell all read one
- * table.  What a command does is in its own cmd_*.c file.
+ * parser, "ssectl help", the interactive shell (shell.c) and the test of
+ * the man page ("ssectl help --usage-list") all read one table.  What a
+ * command does is in its own cmd_*.c file.
  */
 #include "config.h"
 
@@ -19,19 +20,34 @@
 
 #include "ssectl.h"
 
-/* Every command, in the order "ssectl help" lists them. */
-static const struct ctl_cmd *const ctl_cmds[] = {
+const struct ctl_cmd *const ctl_cmds[] = {
 	&ctl_cmd_notify,
 	&ctl_cmd_list,
+	&ctl_cmd_show,
 	&ctl_cmd_kick,
+	&ctl_cmd_topics,
+	&ctl_cmd_history,
+	&ctl_cmd_tail,
+	&ctl_cmd_top,
+	&ctl_cmd_token,
 	&ctl_cmd_stats,
+	&ctl_cmd_reload,
 	&ctl_cmd_version,
 	&ctl_cmd_help,
 	NULL
 };
 
+#define CTL_MAX_WORDS	32
+
 enum {
 	OPT_JSON = 0x100,
+	OPT_USAGE_LIST,
+};
+
+/* Hidden: the man page's test compares its COMMANDS with this list. */
+static const struct option help_options[] = {
+	{ "usage-list",	no_argument,	NULL,	OPT_USAGE_LIST },
+	{ NULL,		0,		NULL,	0 }
 };
 
 static const struct option global_options[] = {
@@ -49,8 +65,10 @@ const struct ctl_cmd ctl_cmd_help = {
 	.usage = "help [COMMAND]",
 	.summary = "describe all commands, or one",
 	.op = SSE_CTL_NONE,
+	.options = help_options,
 	.minargs = 0,
 	.maxargs = 1,
+	.complete = "C",
 	.exec = cmd_help_exec,
 };
 
@@ -107,16 +125,15 @@ ctl_args_get(const struct ctl_args *args, int key)
 
 /* "a, b, c": the valid words, for a message about a bad one. */
 static void
-valid_commands(char *buf, size_t size)
+valid_words(char *buf, size_t size, const char *const *names)
 {
-	const struct ctl_cmd *const *cp;
 	size_t off = 0;
 	int n;
 
 	buf[0] = '\0';
-	for (cp = ctl_cmds; *cp != NULL && off < size; cp++) {
+	for (; *names != NULL && off < size; names++) {
 		n = snprintf(buf + off, size - off, "%s%s",
-		    cp == ctl_cmds ? "" : ", ", (*cp)->name);
+		    off == 0 ? "" : ", ", *names);
 		if (n < 0)
 			break;
 		off += (size_t)n;
@@ -124,33 +141,120 @@ valid_commands(char *buf, size_t size)
 }
 
 /*
- * The command named word, or a unique prefix of one name; an exact name
- * wins over a longer one it is a prefix of.  NULL (message printed) when
- * nothing or several match.
+ * The index of word in names (NULL-terminated), or of the one name it is
+ * a unique prefix of; an exact name wins over a longer one it is a
+ * prefix of.  -1 when nothing matches, -2 when several do.
  */
-static const struct ctl_cmd *
-cmd_find(const char *word)
+static int
+word_index(const char *const *names, const char *word)
 {
-	const struct ctl_cmd *const *cp, *found = NULL;
 	size_t len = strlen(word);
-	int ambiguous = 0;
-	char valid[512];
+	int i, found = -1;
 
-	for (cp = ctl_cmds; *cp != NULL; cp++) {
-		if (strcmp((*cp)->name, word) == 0)
-			return *cp;
-		if (len > 0 && strncmp((*cp)->name, word, len) == 0) {
-			if (found != NULL)
-				ambiguous = 1;
-			found = *cp;
-		}
+	for (i = 0; names[i] != NULL; i++) {
+		if (strcmp(names[i], word) == 0)
+			return i;
+		if (len > 0 && strncmp(names[i], word, len) == 0)
+			found = found == -1 ? i : -2;
 	}
-	if (found != NULL && !ambiguous)
-		return found;
-	valid_commands(valid, sizeof(valid));
-	ctl_usage_error("%s command '%s'; valid commands: %s",
-	    ambiguous ? "ambiguous" : "unknown", word, valid);
-	return NULL;
+	return found;
+}
+
+/* Like word_index, with the usage error printed for what (-1). */
+static int
+word_find(const char *const *names, const char *word, const char *what)
+{
+	char valid[512];
+	int i;
+
+	if ((i = word_index(names, word)) >= 0)
+		return i;
+	valid_words(valid, sizeof(valid), names);
+	ctl_usage_error("%s %s '%s'; valid %ss: %s", i == -2 ? "ambiguous" :
+	    "unknown", what, word, what, valid);
+	return -1;
+}
+
+/* The word (subcommand) of cmd that word names or abbreviates, or -1. */
+int
+ctl_word_find(const struct ctl_cmd *cmd, const char *word)
+{
+	char what[64];
+
+	snprintf(what, sizeof(what), "%s word", cmd->name);
+	return word_find(cmd->words, word, what);
+}
+
+/*
+ * The command named word, or a unique prefix of one name.  NULL when
+ * nothing or several match, with a message unless quiet.
+ */
+const struct ctl_cmd *
+ctl_cmd_find(const char *word, int quiet)
+{
+	const char *names[CTL_MAX_WORDS];
+	size_t n;
+	int i;
+
+	for (n = 0; ctl_cmds[n] != NULL && n + 1 < CTL_MAX_WORDS; n++)
+		names[n] = ctl_cmds[n]->name;
+	names[n] = NULL;
+	i = quiet ? word_index(names, word) : word_find(names, word,
+	    "command");
+	return i >= 0 ? ctl_cmds[i] : NULL;
+}
+
+/*
+ * A decimal number for what: 0, or -1 with the usage error printed.
+ */
+int
+ctl_parse_uint(const char *what, const char *s, uint64_t *v)
+{
+	unsigned long long n;
+	char *end;
+
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0) {
+		ctl_usage_error("%s: not a number: '%s'", what, s);
+		return -1;
+	}
+	*v = n;
+	return 0;
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	ctl_interrupted = 1;
+}
+
+/*
+ * With on, SIGINT and SIGTERM set ctl_interrupted (cleared now), which
+ * ends a wait for the daemon (tail, top); without, they get back the
+ * handlers they had before.  Calls pair and may nest (tail in the shell):
+ * only the outermost pair installs and restores.  The handler does not
+ * restart system calls, so a blocked poll returns.
+ */
+void
+ctl_catch_signals(int on)
+{
+	static struct sigaction saved[2];
+	static const int sigs[2] = { SIGINT, SIGTERM };
+	static int depth;
+	struct sigaction sa;
+	int i;
+
+	if (on)
+		ctl_interrupted = 0;
+	if (on ? depth++ > 0 : --depth > 0)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_signal;
+	for (i = 0; i < 2; i++)
+		sigaction(sigs[i], on ? &sa : &saved[i], on ? &saved[i] : NULL);
 }
 
 static void
@@ -168,7 +272,7 @@ usage_print(FILE *fp)
 {
 	const struct ctl_cmd *const *cp;
 
-	fprintf(fp, "usage: ssectl [-s SOCKET] [--json] COMMAND [ARGS]\n\n"
+	fprintf(fp, "usage: ssectl [-s SOCKET] [--json] [COMMAND [ARGS]]\n\n"
 	    "  -s, --socket PATH  control socket of ssed (also $SSED_SOCKET)\n"
 	    "      --json         print JSON, one object per line\n"
 	    "  -h, --help         this help\n\ncommands:\n");
@@ -176,6 +280,8 @@ usage_print(FILE *fp)
 		fprintf(fp, "  %-8s %s\n", (*cp)->name, (*cp)->summary);
 	fprintf(fp, "\nCommands may be abbreviated to a unique prefix. "
 	    "'ssectl help COMMAND' details one.\n"
+	    "Without a command, on a terminal, ssectl is an interactive "
+	    "shell.\n"
 	    "Exit status: 0 success, 1 usage error, 2 refused by ssed, "
 	    "3 ssed unreachable.\n");
 }
@@ -186,13 +292,20 @@ cmd_help_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
 {
 	const struct ctl_cmd *cmd;
 
+	const struct ctl_cmd *const *cp;
+
 	(void)self;
 	(void)ctx;
+	if (ctl_args_has(args, OPT_USAGE_LIST)) {
+		for (cp = ctl_cmds; *cp != NULL; cp++)
+			printf("%s\n", (*cp)->usage);
+		return CTL_EXIT_OK;
+	}
 	if (args->argc == 0) {
 		usage_print(stdout);
 		return CTL_EXIT_OK;
 	}
-	if ((cmd = cmd_find(args->argv[0])) == NULL)
+	if ((cmd = ctl_cmd_find(args->argv[0], 0)) == NULL)
 		return CTL_EXIT_USAGE;
 	cmd_print_help(cmd, stdout);
 	return CTL_EXIT_OK;
@@ -200,16 +313,25 @@ cmd_help_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
 
 /*
  * The option table of cmd with --json and --help appended, in a new
- * array the caller frees.
+ * array the caller frees, and in shortopts the getopt string of the
+ * options whose val is a letter (top's -d).
  */
 static struct option *
-cmd_options(const struct ctl_cmd *cmd)
+cmd_options(const struct ctl_cmd *cmd, char *shortopts, size_t size)
 {
 	struct option *opts;
-	size_t n = 0;
+	size_t n = 0, off;
 
-	while (cmd->options != NULL && cmd->options[n].name != NULL)
+	off = (size_t)snprintf(shortopts, size, ":h");
+	while (cmd->options != NULL && cmd->options[n].name != NULL) {
+		if (cmd->options[n].val < 0x80 && off + 3 < size) {
+			shortopts[off++] = (char)cmd->options[n].val;
+			if (cmd->options[n].has_arg == required_argument)
+				shortopts[off++] = ':';
+			shortopts[off] = '\0';
+		}
 		n++;
+	}
 	if ((opts = calloc(n + 3, sizeof(*opts))) == NULL)
 		return NULL;
 	if (n > 0)
@@ -222,23 +344,25 @@ cmd_options(const struct ctl_cmd *cmd)
 /*
  * Parse the words after the command name into args (options first, as
  * getopt_long permutes them; "--" ends the options), then run it.
+ * argv[0] is the command's name; argv may be permuted.
  */
-static int
-cmd_run(const struct ctl_cmd *cmd, struct ctl_ctx *ctx, int argc,
+int
+ctl_cmd_run(const struct ctl_cmd *cmd, struct ctl_ctx *ctx, int argc,
     char **argv)
 {
 	struct ctl_args args = { 0 };
 	struct option *opts = NULL;
+	char shortopts[64];
 	int ch, rc = CTL_EXIT_USAGE;
 
-	if ((opts = cmd_options(cmd)) == NULL ||
+	if ((opts = cmd_options(cmd, shortopts, sizeof(shortopts))) == NULL ||
 	    (args.opts = calloc((size_t)argc + 1, sizeof(*args.opts))) == NULL) {
 		ctl_nomem();
 		goto out;
 	}
 	optind = 0;	/* glibc: a full restart, argv[0] is the command */
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
 			cmd_print_help(cmd, stdout);
@@ -308,7 +432,7 @@ int
 main(int argc, char **argv)
 {
 	struct ctl_ctx ctx = { 0 };
-	const struct ctl_cmd *cmd;
+	const struct ctl_cmd *cmd = NULL;
 	char sockbuf[PATH_MAX];
 	const char *env;
 	int ch, rc = CTL_EXIT_USAGE;
@@ -342,15 +466,18 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc == 0)
+	if (argc == 0 && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
 		return ctl_usage_error("no command given");
-	if ((cmd = cmd_find(argv[0])) == NULL)
+	if (argc > 0 && (cmd = ctl_cmd_find(argv[0], 0)) == NULL)
 		return CTL_EXIT_USAGE;
 	if (ctx.socket == NULL)
 		ctx.socket = default_socket(sockbuf, sizeof(sockbuf));
 	ctx.human = isatty(STDOUT_FILENO);
 	ctl_client_init(&ctx.client, ctx.socket);
-	rc = cmd_run(cmd, &ctx, argc, argv);
+	if (argc == 0)
+		rc = ctl_shell(&ctx);
+	else
+		rc = ctl_cmd_run(cmd, &ctx, argc, argv);
 	ctl_client_close(&ctx.client);
 	if ((fflush(stdout) == EOF || ferror(stdout)) && rc == CTL_EXIT_OK) {
 		fprintf(stderr, "ssectl: write error on standard output: %s\n",
