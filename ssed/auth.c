@@ -437,23 +437,31 @@ auth_token_free(struct auth_token *t)
 	free(t);
 }
 
-char *
-auth_mint(const char *sub, json_t *subscribe, json_t *publish, int64_t ttl,
-    const char **why)
+int
+auth_can_mint(const char **why)
 {
-	jwt_t	*jwt = NULL;
-	json_t	*wrap = NULL;
-	char	*claims = NULL, *tok = NULL;
-	int64_t	 now = (int64_t)time(NULL);
-
-	*why = "out of memory";
-	if (A.none || !A.hmac || A.key == NULL) {
-		*why = A.none ? "ssed runs with --auth=none: no key to sign "
-		    "with" : "ssed verifies with a public key (--jwt-key): "
-		    "mint tokens with the private key instead";
-		return NULL;
+	if (A.none) {
+		*why = "ssed runs with --auth=none: no key to sign with";
+		return 0;
 	}
-	if (jwt_new(&jwt) != 0)
+	if (!A.hmac || A.key == NULL) {
+		*why = "ssed verifies with a public key (--jwt-key): mint "
+		    "tokens with the private key instead";
+		return 0;
+	}
+	return 1;
+}
+
+char *
+auth_mint(const char *sub, json_t *subscribe, json_t *publish, int64_t ttl)
+{
+	jwt_t		*jwt = NULL;
+	json_t		*wrap = NULL;
+	char		*claims = NULL, *tok = NULL;
+	int64_t		 now = (int64_t)time(NULL);
+	const char	*why;
+
+	if (!auth_can_mint(&why) || jwt_new(&jwt) != 0)
 		return NULL;
 	wrap = json_pack("{s:{s:O, s:O}}", "sse", "subscribe", subscribe,
 	    "publish", publish);

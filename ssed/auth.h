@@ -68,11 +68,10 @@ int		 auth_may_subscribe(const struct auth_token *, const char *topic);
 int		 auth_may_publish(const struct auth_token *, const char *topic);
 /* 1 when name matches pattern, where '*' matches any run of bytes. */
 int		 auth_pattern_match(const char *pattern, const char *name);
-/*
- * Mint a token with the daemon's HMAC key.  Returns a malloc'd string or
- * NULL with *why set (no HMAC key, out of memory).
- */
+/* 1 when ssed holds an HMAC key to mint with; else 0 with *why. */
+int		 auth_can_mint(const char **why);
+/* Mint a token with that key: a malloc'd string, or NULL. */
 char		*auth_mint(const char *sub, json_t *subscribe, json_t *publish,
-		    int64_t ttl, const char **why);
+		    int64_t ttl);
 
 #endif

@@ -166,6 +166,11 @@ req_topic(struct ctl_client *c, uint64_t seq, const msgpack_object *req)
 		ctl_field_error(c, seq, "topic", err);
 		return NULL;
 	}
+	if (!topic_name_is_valid(name, len)) {
+		ctl_reply_error(c, seq, "INVALID_TOPIC", "topic names are "
+		    "1-200 bytes of A-Z a-z 0-9 . _ ~ : @ -");
+		return NULL;
+	}
 	if ((t = topic_find(name, len)) == NULL)
 		ctl_reply_error(c, seq, "NOT_FOUND", "no such topic");
 	return t;
@@ -388,8 +393,13 @@ op_token(struct ctl_client *c, const msgpack_object *req, uint64_t seq)
 	if ((sub_l = str_list(c, seq, req, "subscribe")) == NULL ||
 	    (pub_l = str_list(c, seq, req, "publish")) == NULL)
 		goto out;
-	if ((tok = auth_mint(sub, sub_l, pub_l, (int64_t)ttl, &why)) == NULL) {
+	if (!auth_can_mint(&why)) {
 		ctl_reply_error(c, seq, "NOT_SUPPORTED", "%s", why);
+		goto out;
+	}
+	if ((tok = auth_mint(sub, sub_l, pub_l, (int64_t)ttl)) == NULL) {
+		ctl_reply_error(c, seq, "INTERNAL", "the token could not be "
+		    "made (out of memory?)");
 		goto out;
 	}
 	pk = ctl_result_begin(c, seq, 2);
