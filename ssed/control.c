@@ -329,19 +329,26 @@ control_set_group(const char *group)
 	return 0;
 }
 
-/* Is uid, or its primary or supplementary groups, the allowed group? */
+/*
+ * Is the peer in the allowed group?  Its primary gid, then the
+ * supplementary groups the process really has (SO_PEERGROUPS), else
+ * those the group database gives its user.
+ */
 static int
-in_group(uid_t uid, gid_t gid)
+in_group(int fd, uid_t uid, gid_t gid)
 {
 	struct passwd	*pw;
 	gid_t		 groups[256];
+	socklen_t	 len = sizeof(groups);
 	int		 n = 256, i;
 
 	if (allowed_gid == (gid_t)-1)
 		return 0;
 	if (gid == allowed_gid)
 		return 1;
-	if ((pw = getpwuid(uid)) == NULL ||
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0)
+		n = (int)(len / sizeof(gid_t));
+	else if ((pw = getpwuid(uid)) == NULL ||
 	    getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) == -1)
 		return 0;
 	for (i = 0; i < n; i++)
@@ -360,7 +367,7 @@ peer_allowed(int fd, uid_t *uidp)
 		return 0;
 	*uidp = cred.uid;
 	return cred.uid == 0 || cred.uid == geteuid() ||
-	    in_group(cred.uid, cred.gid);
+	    in_group(fd, cred.uid, cred.gid);
 }
 
 static void
