@@ -28,6 +28,7 @@
 # SERVER_CPUS [0], LOAD_CPUS [1] (taskset), LOAD_THREADS [cores of
 # LOAD_CPUS], SRC_IPS [4] source addresses 127.0.0.1..4, BENCH_OUT [a new
 # directory under ${TMPDIR:-/tmp}] for logs, SSED, SSECTL, SSELOAD.
+# SSED_ARGS: more options for ssed (e.g. "--conn-memory 2K").
 set -u
 
 : "${builddir:=.}" "${srcdir:=$(dirname "$0")/..}"
@@ -109,8 +110,10 @@ server_start() {
 	while [ $tries -lt 20 ]; do
 		rm -f "$CTL"
 		# shellcheck disable=SC2086
+		# All load comes from one address: no per-address limit.
 		$PIN_SERVER "$SSED" --auth=none --control "$CTL" \
-		    --listen "127.0.0.1:$port" >"$log" 2>&1 &
+		    --max-conns-per-user 0 --listen "127.0.0.1:$port" \
+		    ${SSED_ARGS:-} >"$log" 2>&1 &
 		server_pid=$!
 		i=0
 		while [ $i -lt 100 ] && kill -0 "$server_pid" 2>/dev/null; do
