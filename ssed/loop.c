@@ -56,9 +56,12 @@ loop_init(void)
 	return 0;
 }
 
+static void	run_deferred(void);
+
 void
 loop_free(void)
 {
+	run_deferred();		/* what was deferred still owns memory */
 	if (epfd != -1)
 		close(epfd);
 	epfd = -1;
