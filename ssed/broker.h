@@ -46,6 +46,7 @@ struct broker_config {
 	size_t			 queue_events;
 	int			 write_timeout_ms;
 	int			 registered_only;	/* --topics=registered */
+	unsigned		 max_streams;		/* --max-conns */
 };
 
 struct broker_stats {

@@ -72,7 +72,7 @@ static const struct opt opts[] = {
 	{ "max-event-size", 260, OPT_SIZE, "BYTES", "largest event "
 	    "(default 512K)", OFF(broker.max_event_size), 16u << 20, NULL },
 	{ "conn-memory", 261, OPT_SIZE, "BYTES", "libmicrohttpd memory per "
-	    "connection, bounds request headers (default 4K)",
+	    "request being read: bounds its headers (default 8K)",
 	    OFF(http.conn_memory), 1u << 20, NULL },
 	{ "max-conns", 262, OPT_UINT, "N", "connection limit (default: "
 	    "what the open-files limit allows)", OFF(http.max_conns),
@@ -352,7 +352,7 @@ config_defaults(struct ssed_config *cfg)
 		.max_event_size = 512 * 1024, .queue_bytes = 4u << 20,
 		.queue_events = 4096, .write_timeout_ms = 120000,
 	};
-	cfg->http.conn_memory = 4096;
+	cfg->http.conn_memory = 8192;
 	cfg->http.idle_timeout = 60;
 	cfg->http.max_per_user = 10;
 	cfg->auth_mode = 1;

@@ -76,19 +76,6 @@ httpd_run(void *arg)
 		loop_timer_stop(&d->timer);
 }
 
-/*
- * In external-poll mode MHD learns of a resumed connection only from the
- * next MHD_run(): the caller of MHD_resume_connection() must ask for one.
- */
-void
-http_wakeup(void)
-{
-	size_t i;
-
-	for (i = 0; i < ndaemons; i++)
-		httpd_schedule(&daemons[i]);
-}
-
 /* The endpoints of CONTRACT section 2: path, methods, handler. */
 enum route_kind { R_NOTIFY, R_UPDATES, R_UPDATES_MULTI, R_EVENTS, R_HEALTHZ,
     R_METRICS };
@@ -274,8 +261,9 @@ http_start(const struct http_config *cfg)
 		struct httpd		*d = &daemons[i];
 		struct sockaddr_storage	 ss = { 0 };
 		const union MHD_DaemonInfo *di;
-		unsigned		 flags = MHD_USE_EPOLL |
-		    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+		/* TURBO: no shutdown() of sockets handed to subscribers. */
+		unsigned		 flags = MHD_USE_EPOLL | MHD_USE_TURBO |
+		    MHD_USE_ITC | MHD_USE_ERROR_LOG;
 		char			 host[NI_MAXHOST];
 
 		if (parse_listen(cfg->listen[i], &ss) == -1) {

@@ -81,7 +81,6 @@ unsigned long long http_auth_failures(const char *code);
 enum MHD_Result	 http_publish(struct MHD_Connection *, const char *topic,
 		    const char *upload, size_t *upload_size, void **con_cls);
 void		 http_req_done(void *con_cls);
-void		 http_wakeup(void);
 void		 http_publish_done(struct http_req *);
 #endif
 

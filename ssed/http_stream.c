@@ -4,15 +4,19 @@
  *
  * libmicrohttpd writes the response head and the first chunk ("retry:").
  * When it asks the content reader for more, everything before is on the
- * wire, so the connection is suspended for good and the subscriber owns
- * the socket (subscriber.c); MHD does not touch a suspended connection's
- * socket.  To end the stream the subscriber asks us to resume it, and the
- * reader then returns end-of-stream (clean) or an error (abort).
+ * wire: the subscriber takes a duplicate of the socket (subscriber.c) and
+ * the reader tells MHD the response failed, so MHD forgets the connection
+ * and closes its own descriptor.  From then on a stream costs only its
+ * subscriber: no MHD connection, memory pool or response stays behind.
+ * This needs MHD_USE_TURBO, without which MHD would shutdown() the shared
+ * socket on its way out (http.c sets it; every stream test guards it).
  */
 #include "config.h"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,27 +42,42 @@
 struct stream_req {
 	struct http_req		 base;
 	struct MHD_Connection	*conn;
-	struct sub		*sub;
+	struct sub		*sub;		/* NULL once handed over */
 	int			 head_sent;
-	int			 suspended;
 	int			 chunked;
-	char			*topic;		/* for the close log line */
 };
 
 static void
-stream_finish(struct sub *s)
+log_close(const struct sub *s)
 {
-	struct stream_req *r = s->front;
+	log_info("close %s sub=%llu user=%s topic=%s reason=%s "
+	    "duration=%.1fs events=%llu bytes=%llu", s->remote,
+	    (unsigned long long)s->id, s->user != NULL ? s->user : "-",
+	    s->label != NULL ? s->label : "-",
+	    close_reason_names[s->reason >= 0 ? s->reason : CLOSE_CLIENT],
+	    (double)(loop_now() - s->connected_mono) / 1000.0,
+	    (unsigned long long)s->events_sent,
+	    (unsigned long long)s->bytes_sent);
+}
 
-	if (r->suspended) {
-		r->suspended = 0;
-		MHD_resume_connection(r->conn);
-		http_wakeup();
-	}
+static void
+stream_free(void *arg)
+{
+	sub_free(arg);
+}
+
+/* A stream the subscriber owned has ended: log it, free it after the round. */
+static void
+stream_ended(struct sub *s)
+{
+	log_close(s);
+	if (loop_defer(stream_free, s) == -1)
+		log_err("%s: out of memory: subscriber %llu not freed",
+		    __func__, (unsigned long long)s->id);
 }
 
 static const struct sub_ops stream_ops = {
-	.finish = stream_finish,
+	.finish = stream_ended,
 };
 
 static ssize_t
@@ -67,7 +86,7 @@ stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
 	struct stream_req		*r = cls;
 	struct sub			*s = r->sub;
 	const union MHD_ConnectionInfo	*ci;
-	int				 n, one = 1, zero = 0;
+	int				 n, fd, one = 1, zero = 0;
 
 	(void)pos;
 	if (s->state == SUB_DONE)
@@ -80,15 +99,20 @@ stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
 	}
 	ci = MHD_get_connection_info(r->conn,
 	    MHD_CONNECTION_INFO_CONNECTION_FD);
-	if (ci == NULL)
+	if (ci == NULL ||
+	    (fd = fcntl(ci->connect_fd, F_DUPFD_CLOEXEC, 0)) == -1) {
+		log_warn("%s: cannot take over the stream: %s", __func__,
+		    strerror(errno));
+		sub_abort(s, CLOSE_INTERNAL);
 		return MHD_CONTENT_READER_END_WITH_ERROR;
+	}
 	/* Each event is one whole send(): no Nagle, no cork. */
-	setsockopt(ci->connect_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	setsockopt(ci->connect_fd, IPPROTO_TCP, TCP_CORK, &zero, sizeof(zero));
-	MHD_suspend_connection(r->conn);
-	r->suspended = 1;
-	sub_own(s, ci->connect_fd, r->chunked);
-	return 0;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_TCP, TCP_CORK, &zero, sizeof(zero));
+	r->sub = NULL;
+	sub_own(s, fd, r->chunked);
+	/* MHD closes its descriptor and forgets the connection. */
+	return MHD_CONTENT_READER_END_WITH_ERROR;
 }
 
 /* The resume position: Last-Event-ID, else last_event_id / lastEventId. */
@@ -189,6 +213,11 @@ http_stream_open(struct MHD_Connection *c, const char *version,
 	if (cid != NULL && strlen(cid) > CLIENT_ID_MAX)
 		return http_error(c, MHD_HTTP_BAD_REQUEST, "INVALID_PARAMETER",
 		    "client_id is longer than 128 bytes");
+	/* MHD forgets handed-over streams: the limit is counted here. */
+	if (broker.cfg.max_streams > 0 &&
+	    broker.nsubs >= broker.cfg.max_streams)
+		return http_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "SERVER_FULL",
+		    "ssed holds as many streams as it may (--max-conns)");
 	http_remote(c, remote, sizeof(remote));
 	if ((key = limit_key(sp->tok, remote)) == NULL)
 		goto nomem;
@@ -231,16 +260,16 @@ http_stream_open(struct MHD_Connection *c, const char *version,
 	MHD_add_response_header(resp, "Content-Type", "text/event-stream");
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	MHD_add_response_header(resp, "X-Accel-Buffering", "no");
-	if (asprintf(&r->topic, "%s%s", sp->topics[0]->name,
+	if (asprintf(&s->label, "%s%s", sp->topics[0]->name,
 	    sp->ntopics > 1 ? ",..." : "") == -1) {
-		r->topic = NULL;
+		s->label = NULL;
 		MHD_destroy_response(resp);
 		goto nomem;
 	}
 	*con_cls = r;
 	log_info("open %s sub=%llu user=%s topic=%s client_id=%s", remote,
 	    (unsigned long long)s->id, s->user != NULL ? s->user : "-",
-	    r->topic, cid != NULL ? cid : "-");
+	    s->label, cid != NULL ? cid : "-");
 	return http_queue(c, MHD_HTTP_OK, resp);
 nomem:
 	free(key);
@@ -326,22 +355,19 @@ http_stream_multi(struct MHD_Connection *c, const char *version,
 	return ret;
 }
 
+/* MHD is done with the request; a subscriber not handed over ends here. */
 void
 http_stream_done(struct http_req *base)
 {
 	struct stream_req	*r = (struct stream_req *)base;
 	struct sub		*s = r->sub;
 
-	log_info("close %s sub=%llu user=%s topic=%s reason=%s "
-	    "duration=%.1fs events=%llu bytes=%llu", s->remote,
-	    (unsigned long long)s->id, s->user != NULL ? s->user : "-",
-	    r->topic != NULL ? r->topic : "-",
-	    close_reason_names[s->reason >= 0 ? s->reason : CLOSE_CLIENT],
-	    (double)(loop_now() - s->connected_mono) / 1000.0,
-	    (unsigned long long)s->events_sent,
-	    (unsigned long long)s->bytes_sent);
-	sub_free(s);
-	free(r->topic);
+	if (s != NULL) {
+		if (sub_is_active(s))
+			s->reason = CLOSE_CLIENT;
+		log_close(s);
+		sub_free(s);
+	}
 	free(r);
 }
 

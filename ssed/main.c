@@ -175,6 +175,7 @@ reload(char *why, size_t len)
 		log_warn("reload: listen addresses and the control socket "
 		    "change only with a restart");
 	n->http.max_conns = cfg.http.max_conns;
+	n->broker.max_streams = cfg.broker.max_streams;
 	config_free(&cfg);
 	cfg = *n;
 	free(n);
@@ -235,6 +236,7 @@ main(int argc, char *argv[])
 	if (cfg.http.max_conns == 0)
 		cfg.http.max_conns = nofile > FD_RESERVE * 2 ?
 		    (unsigned)(nofile - FD_RESERVE) : (unsigned)nofile / 2;
+	cfg.broker.max_streams = cfg.http.max_conns;
 	log_info("ssed %s: open-files limit %llu, up to %u connections",
 	    PACKAGE_VERSION, (unsigned long long)nofile, cfg.http.max_conns);
 	if (cfg.auth.none)

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -327,6 +328,7 @@ sub_own(struct sub *s, int fd, int chunked)
 	if (loop_add(&s->io, fd, ev, sub_io, s) == -1) {
 		log_warn("%s: epoll add fd %d: %s", __func__, fd,
 		    strerror(errno));
+		close(fd);
 		s->io.fd = -1;
 		sub_abort(s, CLOSE_INTERNAL);
 		return;
@@ -402,10 +404,19 @@ sub_finish(struct sub *s, int clean, int reason)
 	}
 	s->state = SUB_DONE;
 	s->clean = clean;
-	loop_del(&s->io);
 	q_clear(s);
-	if (s->owned)
+	if (s->owned) {
+		int fd = s->io.fd;
+
+		loop_del(&s->io);
+		/* A clean end of a chunked stream is its last chunk. */
+		if (fd != -1 && clean && s->chunked)
+			(void)send(fd, "0\r\n\r\n", 5, MSG_NOSIGNAL |
+			    MSG_DONTWAIT);
+		if (fd != -1)
+			close(fd);
 		s->ops->finish(s);
+	}
 }
 
 void
@@ -471,6 +482,7 @@ sub_free(struct sub *s)
 	free(s->user);
 	free(s->client_id);
 	free(s->limit_key);
+	free(s->label);
 	free(s->expiry);
 	free(s);
 }

@@ -9,9 +9,11 @@
  * timeout is closed at once; it loses nothing, because it reconnects with
  * its last id and is replayed from history.
  *
- * The front (http_stream.c) creates the subscriber, hands over the socket
- * with sub_own() and, when told through ops->finish, ends the response
- * and later calls sub_free().
+ * The front (http_stream.c) creates the subscriber and hands it the
+ * socket with sub_own(); from then on the subscriber ends the stream
+ * itself (the last chunk, close) and tells the front through
+ * ops->finish, which frees it.  A subscriber ended before it owns the
+ * socket is ended by its front, which asks sub_is_active().
  */
 #ifndef SSED_SUBSCRIBER_H
 #define SSED_SUBSCRIBER_H
@@ -27,7 +29,7 @@ enum sub_state {
 	SUB_STARTING,	/* the front still writes the response head */
 	SUB_LIVE,
 	SUB_CLOSING,	/* a last frame is queued; close when flushed */
-	SUB_DONE,	/* the front was told to end the response */
+	SUB_DONE,	/* ended; freed by its front */
 };
 
 enum sub_kind {
@@ -53,7 +55,7 @@ unsigned	 sub_type_bit(const char *name, size_t len);
 struct sub;
 
 struct sub_ops {
-	/* End the response: cleanly (flush, end of stream) or not. */
+	/* The stream has ended and its socket is closed. */
 	void	(*finish)(struct sub *);
 };
 
@@ -85,6 +87,7 @@ struct sub {
 	char			*user;
 	char			*client_id;
 	char			*limit_key;	/* counted in ulimit.c */
+	char			*label;		/* topics, for log lines */
 	unsigned		 types;		/* SUB_EVENTS: SUB_T_* mask */
 	struct loop_timer	*expiry;	/* the token's exp */
 	char			 remote[64];
@@ -114,7 +117,10 @@ struct frame	*sub_frame_for(struct sub *, struct event *, int *nomem);
 int		 sub_replay_event(struct sub *, struct event *);
 /* Deliver a published event (fan-out). */
 void		 sub_deliver(struct sub *, struct event *);
-/* Take over the socket fd; the front has suspended the connection. */
+/*
+ * Take over the socket fd (a duplicate the subscriber closes), after all
+ * the front wrote on it was sent.
+ */
 void		 sub_own(struct sub *, int fd, int chunked);
 /* Send an error event (code, message) then close cleanly. */
 void		 sub_kick(struct sub *, const char *code, const char *message,

@@ -45,7 +45,7 @@ like "$(curl -s "$BASE/metrics")" 'ssed_connections_closed_total\{reason="write-
 
 # History bounds: by count.
 stop_ssed
-start_ssed --auth=none --history-size 3 --history-ttl 2 --conn-memory 8K || exit 1
+start_ssed --auth=none --history-size 3 --history-ttl 2 || exit 1
 first=$("$SSECTL" notify h e1)
 "$SSECTL" notify h e2 >/dev/null
 "$SSECTL" notify h e3 >/dev/null
@@ -84,7 +84,7 @@ wait_for 5 grep -q 'live-a' "$T_DIR/multi"
 is "$(grep '^data:' "$T_DIR/multi" | tr '\n' ' ')" "data: live-b data: live-a " "live events of the followed topics only"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/sse/updates?topic=ok&topic=bad%20name")
 is "$code" 400 "one bad topic name in a multi-topic stream: 400"
-# 64 topics need a larger --conn-memory than the default (ssed(8)).
+# 64 topics fit in the default --conn-memory.
 q=$(seq 1 64 | sed 's/^/topic=t/' | tr '\n' '&')
 code=$(curl -s -m 1 -o /dev/null -w '%{http_code}' "$BASE/sse/updates?$q")
 is "$code" 200 "64 topics on one stream"

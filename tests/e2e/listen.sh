@@ -17,6 +17,15 @@ else
 	ok $? "an IPv6 subscriber gets what an IPv4 publisher sends"
 	like "$("$SSECTL" list)" '\[::1\]:[0-9]+' "ssectl list shows the IPv6 remote"
 fi
+# --max-conns bounds the streams ssed holds: the next is 503 SERVER_FULL.
+stop_ssed
+start_ssed --auth=none --max-conns 2 || exit 1
+bg curl -sN "$BASE/sse/updates/full" -o /dev/null
+bg curl -sN "$BASE/sse/updates/full" -o /dev/null
+wait_for 5 sh -c "[ \"\$($SSECTL --json list | grep -c '\"id\"')\" -eq 2 ]"
+code=$(curl -s -o "$T_DIR/full" -w '%{http_code}' "$BASE/sse/updates/full")
+is "$code" 503 "a stream past --max-conns: 503"
+like "$(cat "$T_DIR/full")" '"code":"SERVER_FULL"' "with SERVER_FULL"
 out=$("$SSED" --auth=none --listen 'nonsense' --control "$T_DIR/x.sock" 2>&1); rc=$?
 is "$rc" 1 "a bad --listen exits 1"
 like "$out" "--listen nonsense: not an address:port" "and says what is expected"
