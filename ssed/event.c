@@ -163,25 +163,30 @@ event_new(const char *topic, const char *type, const char *data,
 {
 	struct event	*ev;
 	struct sse_msg	 m;
-
-	if ((ev = calloc(1, sizeof(*ev))) == NULL)
-		goto nomem;
-	ev->refs = 1;
-	if ((ev->topic = strdup(topic)) == NULL)
-		goto nomem;
-	if (type != NULL && *type != '\0' && (ev->type = strdup(type)) == NULL)
-		goto nomem;
-	if ((ev->data = malloc(datalen + 1)) == NULL)
-		goto nomem;
-	memcpy(ev->data, data, datalen);
-	ev->data[datalen] = '\0';
-	ev->datalen = datalen;
+	size_t		 tlen = strlen(topic) + 1;
+	size_t		 ylen = type != NULL && *type != '\0' ?
+			    strlen(type) + 1 : 0;
+	char		*p;
 
 	/* Validate before taking an id: a refused event uses none. */
-	if (ev->type != NULL && !sse_field_is_valid(ev->type, strlen(ev->type))) {
+	if (ylen > 0 && !sse_field_is_valid(type, ylen - 1)) {
 		*err = SSE_EBADFIELD;
-		goto fail;
+		return NULL;
 	}
+	/* One block: the event, then its data, topic and type. */
+	if (datalen > SIZE_MAX - sizeof(*ev) - tlen - ylen - 1 ||
+	    (ev = calloc(1, sizeof(*ev) + datalen + 1 + tlen + ylen)) == NULL)
+		goto nomem;
+	ev->refs = 1;
+	p = (char *)(ev + 1);
+	ev->data = p;
+	memcpy(p, data, datalen);
+	p[datalen] = '\0';
+	ev->datalen = datalen;
+	p += datalen + 1;
+	ev->topic = memcpy(p, topic, tlen);
+	if (ylen > 0)
+		ev->type = memcpy(p + tlen, type, ylen);
 	ev->created = loop_wallclock();
 	ev->id = evid_next(ev->created);
 	evid_format(&ev->id, ev->idstr);
@@ -228,8 +233,5 @@ event_unref(struct event *ev)
 		return;
 	frame_unref(ev->frame);
 	frame_unref(ev->typed);
-	free(ev->topic);
-	free(ev->type);
-	free(ev->data);
 	free(ev);
 }

@@ -68,9 +68,9 @@ struct event {
 	struct evid	 id;
 	char		 idstr[EVID_STRLEN];
 	int64_t		 created;	/* wall clock ms */
-	char		*topic;
-	char		*type;		/* NULL: untyped (onmessage) */
-	char		*data;		/* NUL-terminated */
+	char		*topic;		/* these three live in the */
+	char		*type;		/* event's own allocation; */
+	char		*data;		/* type NULL: untyped */
 	size_t		 datalen;
 	struct frame	*frame;		/* id, type, data */
 	struct frame	*typed;		/* same with "event: notification"
