@@ -363,9 +363,7 @@ http_stream_done(struct http_req *base)
 	struct sub		*s = r->sub;
 
 	if (s != NULL) {
-		if (sub_is_active(s))
-			s->reason = CLOSE_CLIENT;
-		log_close(s);
+		log_close(s);		/* no reason yet: the client left */
 		sub_free(s);
 	}
 	free(r);
