@@ -83,7 +83,8 @@ static const char *const state_names[] = { "starting", "live", "closing",
 static void
 pack_conn(msgpack_packer *pk, const struct sub *s, int full)
 {
-	unsigned i, n = 0;
+	char		 idbuf[EVID_STRLEN];
+	unsigned	 i, n = 0;
 
 	msgpack_pack_map(pk, full ? 17 : 11);
 	if (full) {
@@ -116,7 +117,10 @@ pack_conn(msgpack_packer *pk, const struct sub *s, int full)
 	ctl_pack_kv_u64(pk, "events_sent", s->events_sent);
 	ctl_pack_kv_u64(pk, "bytes_sent", s->bytes_sent);
 	ctl_pack_kv_u64(pk, "queued_bytes", s->qbytes);
-	ctl_pack_kv_str(pk, "last_event_id", s->last_id[0] ? s->last_id : NULL);
+	if (!evid_is_zero(&s->last))
+		evid_format(&s->last, idbuf);
+	ctl_pack_kv_str(pk, "last_event_id", evid_is_zero(&s->last) ? NULL :
+	    idbuf);
 }
 
 void

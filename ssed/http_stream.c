@@ -249,7 +249,7 @@ http_stream_open(struct MHD_Connection *c, const char *version,
 	    sub_set_expiry(s, sp->tok->exp + auth_leeway()) == -1))
 		goto nomem;
 	if (lei != NULL) {
-		evid_format(&after, s->last_id);
+		s->last = after;
 		broker_replay(s, &after);
 	}
 

@@ -60,6 +60,7 @@ struct frame *
 sub_error_frame(const struct sub *s, const char *code, const char *message,
     const char *extra_key, const char *extra_val)
 {
+	char		 idbuf[EVID_STRLEN];
 	struct frame	*f = NULL;
 	struct sse_msg	 m = { .event = "error", .retry = -1 };
 	json_t		*o;
@@ -75,8 +76,10 @@ sub_error_frame(const struct sub *s, const char *code, const char *message,
 		goto out;
 	m.data = js;
 	m.datalen = strlen(js);
-	if (s->kind == SUB_EVENTS && s->last_id[0] != '\0')
-		m.id = s->last_id;
+	if (s->kind == SUB_EVENTS && !evid_is_zero(&s->last)) {
+		evid_format(&s->last, idbuf);
+		m.id = idbuf;
+	}
 	f = frame_encode(&m, &err);
 out:
 	free(js);

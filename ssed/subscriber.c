@@ -296,7 +296,7 @@ sub_deliver(struct sub *s, struct event *ev)
 	}
 	s->events_sent++;
 	broker.stats.events_delivered++;
-	memcpy(s->last_id, ev->idstr, sizeof(s->last_id));
+	s->last = ev->id;
 	sub_send_frame(s, f);
 }
 
@@ -310,7 +310,7 @@ sub_replay_event(struct sub *s, struct event *ev)
 		return nomem ? -1 : 0;
 	if (sub_queue(s, f, 1) == -1)
 		return -1;
-	memcpy(s->last_id, ev->idstr, sizeof(s->last_id));
+	s->last = ev->id;
 	return 0;
 }
 

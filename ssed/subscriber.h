@@ -65,14 +65,22 @@ struct qent {
 };
 
 struct sub {
-	uint64_t		 id;
+	/* What each delivery touches comes first: one cache line. */
 	enum sub_state		 state;
 	enum sub_kind		 kind;
 	int			 owned;		/* we write the socket */
 	int			 chunked;
+	struct loop_io		 io;
+	unsigned		 qlen;
+	unsigned		 types;		/* SUB_EVENTS: SUB_T_* mask */
+	uint64_t		 events_sent;
+	uint64_t		 bytes_sent;
+	struct evid		 last;		/* last id the client has */
+	size_t			 qbytes;
+
+	uint64_t		 id;
 	int			 clean;		/* when DONE: end cleanly */
 	int			 reason;	/* enum close_reason, -1 */
-	struct loop_io		 io;
 	const struct sub_ops	*ops;
 	void			*front;
 
@@ -80,22 +88,17 @@ struct sub {
 	unsigned		 nlinks;
 
 	struct qent		*q;
-	unsigned		 qhead, qlen, qcap;
-	size_t			 qbytes;
+	unsigned		 qhead, qcap;
 	int64_t			 stalled_since;	/* monotonic ms, 0 = not */
 
 	char			*user;
 	char			*client_id;
 	char			*limit_key;	/* counted in ulimit.c */
 	char			*label;		/* topics, for log lines */
-	unsigned		 types;		/* SUB_EVENTS: SUB_T_* mask */
 	struct loop_timer	*expiry;	/* the token's exp */
 	char			 remote[64];
 	int64_t			 connected_at;	/* wall clock ms */
 	int64_t			 connected_mono;
-	uint64_t		 events_sent;
-	uint64_t		 bytes_sent;
-	char			 last_id[EVID_STRLEN];
 
 	struct sub		*prev, *next;	/* all subscribers */
 	struct sub		*sprev, *snext;	/* stalled ones */
