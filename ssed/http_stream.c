@@ -50,20 +50,40 @@ struct stream_req {
 static void
 log_close(const struct sub *s)
 {
-	log_info("close %s sub=%llu user=%s topic=%s reason=%s "
-	    "duration=%.1fs events=%llu bytes=%llu", s->remote,
-	    (unsigned long long)s->id, s->user != NULL ? s->user : "-",
-	    s->label != NULL ? s->label : "-",
-	    close_reason_names[s->reason >= 0 ? s->reason : CLOSE_CLIENT],
-	    (double)(loop_now() - s->connected_mono) / 1000.0,
-	    (unsigned long long)s->events_sent,
-	    (unsigned long long)s->bytes_sent);
+	const struct log_field f[] = {
+		{ "remote", s->remote, 0 },
+		{ "sub", NULL, (double)s->id },
+		{ "user", s->user != NULL ? s->user : "-", 0 },
+		{ "topic", s->label != NULL ? s->label : "-", 0 },
+		{ "reason", close_reason_names[s->reason >= 0 ? s->reason :
+		    CLOSE_CLIENT], 0 },
+		{ "duration", NULL,
+		    (double)((loop_now() - s->connected_mono) / 100) / 10.0 },
+		{ "events", NULL, (double)s->events_sent },
+		{ "bytes", NULL, (double)s->bytes_sent },
+	};
+
+	log_fields(LOG_LVL_INFO, "close", f, sizeof(f) / sizeof(f[0]));
 }
 
 static void
 stream_free(void *arg)
 {
 	sub_free(arg);
+}
+
+static void
+log_open(const struct sub *s)
+{
+	const struct log_field f[] = {
+		{ "remote", s->remote, 0 },
+		{ "sub", NULL, (double)s->id },
+		{ "user", s->user != NULL ? s->user : "-", 0 },
+		{ "topic", s->label, 0 },
+		{ "client_id", s->client_id != NULL ? s->client_id : "-", 0 },
+	};
+
+	log_fields(LOG_LVL_INFO, "open", f, sizeof(f) / sizeof(f[0]));
 }
 
 /* A stream the subscriber owned has ended: log it, free it after the round. */
@@ -222,10 +242,15 @@ http_stream_open(struct MHD_Connection *c, const char *version,
 	if ((key = limit_key(sp->tok, remote)) == NULL)
 		goto nomem;
 	if (ulimit_take(key) == -1) {
+		const struct log_field f[] = {
+			{ "remote", remote, 0 },
+			{ "user", sp->tok != NULL ? sp->tok->sub : "-", 0 },
+			{ "request_id", rid, 0 },
+			{ "code", "RATE_LIMIT_EXCEEDED", 0 },
+		};
+
 		http_request_id(rid);
-		log_info("refused %s user=%s request_id=%s: "
-		    "RATE_LIMIT_EXCEEDED", remote, sp->tok != NULL ?
-		    sp->tok->sub : "-", rid);
+		log_fields(LOG_LVL_INFO, "refused", f, sizeof(f) / sizeof(f[0]));
 		free(key);
 		return too_many(c, rid);
 	}
@@ -267,9 +292,7 @@ http_stream_open(struct MHD_Connection *c, const char *version,
 		goto nomem;
 	}
 	*con_cls = r;
-	log_info("open %s sub=%llu user=%s topic=%s client_id=%s", remote,
-	    (unsigned long long)s->id, s->user != NULL ? s->user : "-",
-	    s->label, cid != NULL ? cid : "-");
+	log_open(s);
 	return http_queue(c, MHD_HTTP_OK, resp);
 nomem:
 	free(key);

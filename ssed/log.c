@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -25,37 +26,78 @@ log_init(int json, int verbose)
 	log_verbose = verbose;
 }
 
+static void
+timestamp(char ts[64])
+{
+	struct timespec	 now;
+	struct tm	 tm;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	snprintf(ts, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, now.tv_nsec / 1000000);
+}
+
+static void
+emit_json(json_t *o)
+{
+	char *s;
+
+	if (o != NULL && (s = json_dumps(o, JSON_COMPACT)) != NULL) {
+		fprintf(stderr, "%s\n", s);
+		free(s);
+	}
+	json_decref(o);
+}
+
+void
+log_fields(enum log_level lvl, const char *what, const struct log_field *f,
+    size_t n)
+{
+	char	 line[2048], ts[64];
+	size_t	 i, len;
+	json_t	*o;
+
+	if (lvl == LOG_LVL_DEBUG && !log_verbose)
+		return;
+	timestamp(ts);
+	if (log_json) {
+		o = json_pack("{s:s, s:s, s:s}", "time", ts,
+		    "level", level_names[lvl], "msg", what);
+		for (i = 0; o != NULL && i < n; i++)
+			json_object_set_new(o, f[i].key, f[i].str != NULL ?
+			    json_string(f[i].str) : json_real(f[i].num));
+		emit_json(o);
+		return;
+	}
+	len = (size_t)snprintf(line, sizeof(line), "%s", what);
+	for (i = 0; i < n && len < sizeof(line); i++) {
+		if (f[i].str != NULL)
+			len += (size_t)snprintf(line + len, sizeof(line) - len,
+			    " %s=%s", f[i].key, f[i].str);
+		else
+			len += (size_t)snprintf(line + len, sizeof(line) - len,
+			    " %s=%.15g", f[i].key, f[i].num);
+	}
+	fprintf(stderr, "%s ssed[%s]: %s\n", ts, level_names[lvl], line);
+}
+
 void
 log_msg(enum log_level lvl, const char *fmt, ...)
 {
-	char		 msg[2048], ts[64];
-	struct timespec	 now;
-	struct tm	 tm;
-	va_list		 ap;
+	char	 msg[2048], ts[64];
+	va_list	 ap;
 
 	if (lvl == LOG_LVL_DEBUG && !log_verbose)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-
-	clock_gettime(CLOCK_REALTIME, &now);
-	gmtime_r(&now.tv_sec, &tm);
-	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, now.tv_nsec / 1000000);
-
-	if (log_json) {
-		json_t	*o;
-		char	*s;
-
-		o = json_pack("{s:s, s:s, s:s}", "time", ts,
-		    "level", level_names[lvl], "msg", msg);
-		if (o != NULL && (s = json_dumps(o, JSON_COMPACT)) != NULL) {
-			fprintf(stderr, "%s\n", s);
-			free(s);
-		}
-		json_decref(o);
-	} else
+	timestamp(ts);
+	if (log_json)
+		emit_json(json_pack("{s:s, s:s, s:s}", "time", ts,
+		    "level", level_names[lvl], "msg", msg));
+	else
 		fprintf(stderr, "%s ssed[%s]: %s\n", ts, level_names[lvl], msg);
 }

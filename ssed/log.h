@@ -11,6 +11,18 @@ void	log_init(int json, int verbose);
 void	log_msg(enum log_level, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
+/*
+ * A record with fields: "what k=v k=v" in text, one JSON object with the
+ * same keys in --log-format=json.  A field with str NULL is a number.
+ */
+struct log_field {
+	const char	*key;
+	const char	*str;
+	double		 num;
+};
+void	log_fields(enum log_level, const char *what,
+	    const struct log_field *, size_t n);
+
 #define log_debug(...)	log_msg(LOG_LVL_DEBUG, __VA_ARGS__)
 #define log_info(...)	log_msg(LOG_LVL_INFO, __VA_ARGS__)
 #define log_warn(...)	log_msg(LOG_LVL_WARN, __VA_ARGS__)

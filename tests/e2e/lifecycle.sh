@@ -65,6 +65,12 @@ stop_ssed
 # JSON logs.
 start_ssed --auth=none --log-format=json || true
 like "$(head -n 1 "$SSED_LOG")" '^\{"time":"[^"]+","level":"info","msg":"ssed ' "--log-format=json logs JSON objects"
+curl -s -m 1 "$BASE/sse/updates/j?client_id=c1" >/dev/null
+wait_for 5 grep -q '"msg":"close"' "$SSED_LOG"
+like "$(grep '"msg":"open"' "$SSED_LOG")" '"remote":"127\.0\.0\.1:[0-9]+","sub":1(\.0)?,"user":"-","topic":"j","client_id":"c1"' \
+    "a stream's open record has its fields as JSON keys"
+like "$(grep '"msg":"close"' "$SSED_LOG")" '"reason":"hangup","duration":[0-9.]+,"events":0(\.0)?,"bytes":0(\.0)?' \
+    "and so does its close record"
 out=$("$SSED" --frobnicate 2>&1); rc=$?
 is "$rc" 1 "an unknown option exits 1"
 like "$out" "^ssed: unknown option '--frobnicate' \\(try 'ssed --help'\\)$" "with one clear line"

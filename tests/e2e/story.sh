@@ -47,7 +47,7 @@ id4=$(echo 'after' | "$SSECTL" notify builds)
 wait_for 5 grep -q '^after$' "$T_DIR/cat.out"
 ok $? "live events flow again after the resume"
 is "$(grep -c . "$T_DIR/cat.out")" "5" "nothing missed, nothing repeated"
-like "$(cat "$SSED_LOG")" "close 127\.0\.0\.1:[0-9]+ sub=1 user=- topic=builds reason=kicked duration=[0-9.]+s events=2 bytes=[0-9]+" \
+like "$(cat "$SSED_LOG")" "close remote=127\.0\.0\.1:[0-9]+ sub=1 user=- topic=builds reason=kicked duration=[0-9.]+ events=2 bytes=[0-9]+" \
     "ssed logs the kick with its reason"
 
 # A hung-up subscriber leaves the list at once, even on a silent topic.
