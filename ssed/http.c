@@ -278,7 +278,7 @@ http_start(const struct http_config *cfg)
 		    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->conn_memory,
-		    MHD_OPTION_CONNECTION_LIMIT, cfg->max_conns,
+		    MHD_OPTION_CONNECTION_LIMIT, cfg->max_requests,
 		    MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout,
 		    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, NULL,
 		    MHD_OPTION_END);
@@ -306,6 +306,20 @@ http_start(const struct http_config *cfg)
 		httpd_schedule(d);
 	}
 	return 0;
+}
+
+/*
+ * A connection MHD let go (a stream handed over) is reaped only by a
+ * later MHD_run(); without one it would count against MHD's limit until
+ * the next request happened to arrive.
+ */
+void
+http_wakeup(void)
+{
+	size_t i;
+
+	for (i = 0; i < ndaemons; i++)
+		httpd_schedule(&daemons[i]);
 }
 
 void

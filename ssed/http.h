@@ -11,7 +11,8 @@ struct http_config {
 	char		**listen;	/* "host:port" */
 	size_t		  nlisten;
 	size_t		  conn_memory;
-	unsigned	  max_conns;
+	unsigned	  max_conns;	/* streams (ssed counts them) */
+	unsigned	  max_requests;	/* connections inside MHD */
 	unsigned	  idle_timeout;	/* s, for non-stream connections */
 	char		**cors;		/* --cors-origin, "*" for any */
 	size_t		  ncors;
@@ -19,6 +20,8 @@ struct http_config {
 };
 
 int	 http_start(const struct http_config *);
+/* Ask for an MHD_run() after this round (a connection was let go). */
+void	 http_wakeup(void);
 /* New settings in force (CORS, limits); addresses stay. */
 void	 http_reconfigure(const struct http_config *);
 /* host:port of the first listener, for messages. */

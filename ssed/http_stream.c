@@ -132,6 +132,7 @@ stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
 	r->sub = NULL;
 	sub_own(s, fd, r->chunked);
 	/* MHD closes its descriptor and forgets the connection. */
+	http_wakeup();
 	return MHD_CONTENT_READER_END_WITH_ERROR;
 }
 

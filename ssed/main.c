@@ -175,6 +175,7 @@ reload(char *why, size_t len)
 		log_warn("reload: listen addresses and the control socket "
 		    "change only with a restart");
 	n->http.max_conns = cfg.http.max_conns;
+	n->http.max_requests = cfg.http.max_requests;
 	n->broker.max_streams = cfg.broker.max_streams;
 	config_free(&cfg);
 	cfg = *n;
@@ -237,6 +238,9 @@ main(int argc, char *argv[])
 		cfg.http.max_conns = nofile > FD_RESERVE * 2 ?
 		    (unsigned)(nofile - FD_RESERVE) : (unsigned)nofile / 2;
 	cfg.broker.max_streams = cfg.http.max_conns;
+	/* Requests being read are few; streams are not MHD's once open. */
+	cfg.http.max_requests = nofile > FD_RESERVE * 2 ?
+	    (unsigned)(nofile - FD_RESERVE) : (unsigned)nofile / 2;
 	log_info("ssed %s: open-files limit %llu, up to %u connections",
 	    PACKAGE_VERSION, (unsigned long long)nofile, cfg.http.max_conns);
 	if (cfg.auth.none)

@@ -36,6 +36,24 @@ t_cleanup() {
 trap t_cleanup EXIT
 trap 'exit 130' INT TERM
 
+# A test that hangs must fail, not block the suite: after T_LIMIT seconds
+# the watchdog ends this script's children (a stuck curl, ssed), so the
+# script runs on to its failures and its cleanup.  It leaves by itself
+# within a second of the script.
+: "${T_LIMIT:=300}"
+(
+	n=0
+	while kill -0 $$ 2>/dev/null && [ $n -lt "$T_LIMIT" ]; do
+		sleep 1
+		n=$((n + 1))
+	done
+	if kill -0 $$ 2>/dev/null; then
+		echo "# watchdog: still running after ${T_LIMIT}s, ending children" >&2
+		: >"$T_DIR/timed-out"
+		pkill -TERM -P $$
+	fi
+) &
+
 plan() { echo "1..$1"; }
 
 # ok COND-EXIT-STATUS DESCRIPTION
@@ -76,6 +94,9 @@ done_testing() {
 	if [ -n "${SSED_PID:-}" ] && kill -0 "$SSED_PID" 2>/dev/null; then
 		stop_ssed
 		is "$WAIT_RC" "0" "ssed exits 0 on SIGTERM"
+	fi
+	if [ -e "$T_DIR/timed-out" ]; then
+		ok 1 "the script finished within ${T_LIMIT}s"
 	fi
 	if grep -lE 'Sanitizer|runtime error:' "$T_DIR"/*.log >/dev/null 2>&1; then
 		ok 1 "no sanitizer reports"
