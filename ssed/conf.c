@@ -74,7 +74,7 @@ static const struct opt opts[] = {
 	{ "conn-memory", 261, OPT_SIZE, "BYTES", "libmicrohttpd memory per "
 	    "request being read: bounds its headers (default 8K)",
 	    OFF(http.conn_memory), 1u << 20, NULL },
-	{ "max-conns", 262, OPT_UINT, "N", "connection limit (default: "
+	{ "max-conns", 262, OPT_UINT, "N", "open streams at most (default: "
 	    "what the open-files limit allows)", OFF(http.max_conns),
 	    10000000, NULL },
 	{ "queue-bytes", 263, OPT_SIZE, "BYTES", "output queued per "

@@ -64,10 +64,11 @@ item_parse(struct ctl_client *c, uint64_t seq, const msgpack_object *o,
 		ctl_reply_error(c, seq, "INVALID_EVENT", "%s", why);
 		return -1;
 	}
-	if (broker_topic(it->tname, it->topiclen, &err) == NULL) {
-		ctl_reply_error(c, seq, err == SSE_ENOENT ? "NOT_FOUND" :
-		    "INTERNAL", err == SSE_ENOENT ? "no such topic (create it "
-		    "with 'ssectl topics create')" : "out of memory");
+	/* Checking creates nothing: a refused batch leaves no topics. */
+	if (broker.cfg.registered_only && strncmp(it->tname, "user:", 5) != 0 &&
+	    topic_find(it->tname, it->topiclen) == NULL) {
+		ctl_reply_error(c, seq, "NOT_FOUND", "no such topic (create it "
+		    "with 'ssectl topics create')");
 		return -1;
 	}
 	return 0;

@@ -36,7 +36,6 @@ struct httpd {
 
 static struct httpd	daemons[MAX_DAEMONS];
 static size_t		ndaemons;
-static const struct http_config *hcfg;
 
 static void	httpd_run(void *);
 
@@ -251,7 +250,6 @@ http_start(const struct http_config *cfg)
 {
 	size_t i;
 
-	hcfg = cfg;
 	http_reply_config(cfg);
 	if (cfg->nlisten > MAX_DAEMONS) {
 		log_err("too many --listen addresses (at most %d)", MAX_DAEMONS);
@@ -325,7 +323,6 @@ http_wakeup(void)
 void
 http_reconfigure(const struct http_config *cfg)
 {
-	hcfg = cfg;
 	http_reply_config(cfg);
 }
 

@@ -234,13 +234,12 @@ main(int argc, char *argv[])
 	log_init(cfg.log_json, cfg.verbose);
 
 	nofile = raise_nofile();
-	if (cfg.http.max_conns == 0)
-		cfg.http.max_conns = nofile > FD_RESERVE * 2 ?
-		    (unsigned)(nofile - FD_RESERVE) : (unsigned)nofile / 2;
-	cfg.broker.max_streams = cfg.http.max_conns;
-	/* Requests being read are few; streams are not MHD's once open. */
+	/* Streams and requests being read share the descriptors left. */
 	cfg.http.max_requests = nofile > FD_RESERVE * 2 ?
 	    (unsigned)(nofile - FD_RESERVE) : (unsigned)nofile / 2;
+	if (cfg.http.max_conns == 0)
+		cfg.http.max_conns = cfg.http.max_requests;
+	cfg.broker.max_streams = cfg.http.max_conns;
 	log_info("ssed %s: open-files limit %llu, up to %u connections",
 	    PACKAGE_VERSION, (unsigned long long)nofile, cfg.http.max_conns);
 	if (cfg.auth.none)

@@ -15,8 +15,6 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
 #include "broker.h"
 #include "log.h"
 #include "subscriber.h"
@@ -430,7 +428,7 @@ sub_abort_all(int reason)
 {
 	struct sub *s;
 
-	/* Every suspended connection is resumed: MHD may then be stopped. */
+	/* Shutdown's last step: every socket a subscriber owns is closed. */
 	for (s = subs; s != NULL; s = s->next)
 		sub_finish(s, 0, reason);
 }
