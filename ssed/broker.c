@@ -73,15 +73,20 @@ broker_topic(const char *name, size_t len, int *err)
 {
 	struct topic *t;
 
-	if (broker.cfg.registered_only && (len < 5 ||
-	    strncmp(name, "user:", 5) != 0)) {
-		if ((t = topic_find(name, len)) == NULL)
-			*err = SSE_ENOENT;
-		return t;
-	}
+	if ((*err = broker_topic_check(name, len)) != 0)
+		return NULL;
 	if ((t = topic_get(name, len)) == NULL)
 		*err = SSE_ENOMEM;
 	return t;
+}
+
+int
+broker_topic_check(const char *name, size_t len)
+{
+	if (!broker.cfg.registered_only || (len >= 5 &&
+	    strncmp(name, "user:", 5) == 0))
+		return 0;
+	return topic_find(name, len) != NULL ? 0 : SSE_ENOENT;
 }
 
 int

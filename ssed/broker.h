@@ -86,6 +86,8 @@ void	 broker_reconfigure(const struct broker_config *);
  * SSE_ENOENT or SSE_ENOMEM.
  */
 struct topic	*broker_topic(const char *name, size_t len, int *err);
+/* 0 when broker_topic() would find or create name, else SSE_ENOENT. */
+int		 broker_topic_check(const char *name, size_t len);
 
 /*
  * Check an event before it is published: on user:NAME topics the type is

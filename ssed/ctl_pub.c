@@ -65,8 +65,7 @@ item_parse(struct ctl_client *c, uint64_t seq, const msgpack_object *o,
 		return -1;
 	}
 	/* Checking creates nothing: a refused batch leaves no topics. */
-	if (broker.cfg.registered_only && strncmp(it->tname, "user:", 5) != 0 &&
-	    topic_find(it->tname, it->topiclen) == NULL) {
+	if (broker_topic_check(it->tname, it->topiclen) != 0) {
 		ctl_reply_error(c, seq, "NOT_FOUND", "no such topic (create it "
 		    "with 'ssectl topics create')");
 		return -1;

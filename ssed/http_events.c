@@ -84,8 +84,7 @@ http_events(struct MHD_Connection *c, const char *version, void **con_cls)
 		return http_error(c, MHD_HTTP_BAD_REQUEST, "INVALID_PARAMETER",
 		    "with --auth=none, name the user: ?user=NAME");
 	snprintf(topic, sizeof(topic), "user:%s", sp.tok->sub);
-	ret = http_topic_for(c, topic, sp.tok, 0, &sp.topics[0]);
-	if (sp.topics[0] != NULL)
+	if (http_topic_for(c, topic, sp.tok, 0, &sp.topics[0], &ret) == 0)
 		ret = http_stream_open(c, version, &sp, con_cls);
 	auth_token_free(sp.tok);
 	return ret;

@@ -18,6 +18,8 @@
 
 struct publish_req {
 	struct http_req	 base;
+	struct topic	*t;		/* valid while gen is current */
+	unsigned long	 gen;
 	char		 topic[TOPIC_NAME_MAX + 1];	/* checked */
 	char		*body;
 	size_t		 len, cap;
@@ -78,8 +80,10 @@ publish(struct MHD_Connection *c, struct publish_req *r)
 	if (type != NULL && !sse_field_is_valid(type, strlen(type)))
 		return http_error(c, MHD_HTTP_BAD_REQUEST, "INVALID_PARAMETER",
 		    "event type may not contain CR, LF or NUL");
-	/* Looked up again: the topic may have been deleted meanwhile. */
-	if ((t = broker_topic(r->topic, strlen(r->topic), &err)) == NULL)
+	/* Looked up again if a topic was deleted since the headers came. */
+	if ((t = r->t) == NULL || r->gen != topic_generation())
+		t = broker_topic(r->topic, strlen(r->topic), &err);
+	if (t == NULL)
 		return http_error(c, err == SSE_ENOENT ? MHD_HTTP_NOT_FOUND :
 		    MHD_HTTP_INTERNAL_SERVER_ERROR, err == SSE_ENOENT ?
 		    "TOPIC_NOT_FOUND" : "INTERNAL", err == SSE_ENOENT ?
@@ -109,13 +113,14 @@ http_publish(struct MHD_Connection *c, const char *name, const char *upload,
 	struct topic		*t;
 	const char		*cl;
 	enum MHD_Result		 ret;
+	int			 err;
 
 	if (r == NULL) {
 		if (http_authenticate(c, &tok, &ret) == -1)
 			return ret;
-		ret = http_topic_for(c, name, tok, 1, &t);
+		err = http_topic_for(c, name, tok, 1, &t, &ret);
 		auth_token_free(tok);
-		if (t == NULL)
+		if (err == -1)
 			return ret;
 		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -125,7 +130,9 @@ http_publish(struct MHD_Connection *c, const char *name, const char *upload,
 		if ((r = calloc(1, sizeof(*r))) == NULL)
 			return MHD_NO;
 		r->base.kind = REQ_PUBLISH;
-		memcpy(r->topic, t->name, strlen(t->name) + 1);
+		r->t = t;
+		r->gen = topic_generation();
+		memcpy(r->topic, name, strlen(name) + 1);
 		*con_cls = r;
 		return MHD_YES;
 	}

@@ -152,28 +152,41 @@ last_event_id(struct MHD_Connection *c)
 	return v != NULL && *v != '\0' ? v : NULL;
 }
 
-enum MHD_Result
+int
 http_topic_for(struct MHD_Connection *c, const char *name,
-    const struct auth_token *tok, int publish, struct topic **out)
+    const struct auth_token *tok, int publish, struct topic **out,
+    enum MHD_Result *ret)
 {
-	int err;
+	size_t	len = strlen(name);
+	int	err;
 
 	*out = NULL;
-	if (!topic_name_is_valid(name, strlen(name)))
-		return http_error(c, MHD_HTTP_BAD_REQUEST, "INVALID_TOPIC",
+	if (!topic_name_is_valid(name, len)) {
+		*ret = http_error(c, MHD_HTTP_BAD_REQUEST, "INVALID_TOPIC",
 		    "topic names are 1-200 bytes of A-Z a-z 0-9 . _ ~ : @ -");
+		return -1;
+	}
 	if (!(publish ? auth_may_publish(tok, name) :
-	    auth_may_subscribe(tok, name)))
-		return http_error(c, MHD_HTTP_FORBIDDEN, "FORBIDDEN", publish ?
+	    auth_may_subscribe(tok, name))) {
+		*ret = http_error(c, MHD_HTTP_FORBIDDEN, "FORBIDDEN", publish ?
 		    "the token does not allow publishing to this topic" :
 		    "the token does not allow reading this topic");
-	if ((*out = broker_topic(name, strlen(name), &err)) == NULL)
-		return err == SSE_ENOENT ? http_error(c, MHD_HTTP_NOT_FOUND,
+		return -1;
+	}
+	if (publish) {
+		*out = topic_find(name, len);
+		err = *out == NULL ? broker_topic_check(name, len) : 0;
+	} else if ((*out = broker_topic(name, len, &err)) != NULL)
+		err = 0;
+	if (err != 0) {
+		*ret = err == SSE_ENOENT ? http_error(c, MHD_HTTP_NOT_FOUND,
 		    "TOPIC_NOT_FOUND", "no such topic (topics must be "
 		    "registered with 'ssectl topics create')") :
 		    http_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "INTERNAL",
 		    "out of memory");
-	return MHD_YES;
+		return -1;
+	}
+	return 0;
 }
 
 /* 429 as an event stream holding one error event (CONTRACT section 2). */
@@ -313,8 +326,7 @@ http_stream(struct MHD_Connection *c, const char *version, const char *name,
 
 	if (http_authenticate(c, &sp.tok, &ret) == -1)
 		return ret;
-	ret = http_topic_for(c, name, sp.tok, 0, &sp.topics[0]);
-	if (sp.topics[0] != NULL)
+	if (http_topic_for(c, name, sp.tok, 0, &sp.topics[0], &ret) == 0)
 		ret = http_stream_open(c, version, &sp, con_cls);
 	auth_token_free(sp.tok);
 	return ret;
@@ -344,9 +356,8 @@ multi_arg(void *cls, enum MHD_ValueKind kind, const char *key,
 		m->failed = 1;
 		return MHD_NO;
 	}
-	m->ret = http_topic_for(m->c, value != NULL ? value : "", m->sp->tok,
-	    0, &t);
-	if (t == NULL) {
+	if (http_topic_for(m->c, value != NULL ? value : "", m->sp->tok,
+	    0, &t, &m->ret) == -1) {
 		m->failed = 1;
 		return MHD_NO;
 	}

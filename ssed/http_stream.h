@@ -22,12 +22,14 @@ struct stream_spec {
 
 /*
  * The topic name, checked (400), allowed by tok (403) and existing (404
- * when topics must be registered).  On success *out is set and MHD_YES
- * returned; otherwise *out is NULL and the error has been queued.
+ * when topics must be registered).  0 with *out set, or -1 with the error
+ * queued and its result in *ret.  A stream's topic is created here; a
+ * publish creates nothing (*out is NULL for a topic it will create), so
+ * a publish refused later leaves no topic behind.
  */
-enum MHD_Result	 http_topic_for(struct MHD_Connection *, const char *name,
+int		 http_topic_for(struct MHD_Connection *, const char *name,
 		    const struct auth_token *tok, int publish,
-		    struct topic **out);
+		    struct topic **out, enum MHD_Result *ret);
 enum MHD_Result	 http_stream_open(struct MHD_Connection *,
 		    const char *version, struct stream_spec *, void **con_cls);
 void		 http_stream_done(struct http_req *);

@@ -15,6 +15,7 @@
 
 static struct topic	**table;
 static size_t		  tsize, tcount;
+static unsigned long	  generation;
 
 int
 topic_name_is_valid(const char *name, size_t len)
@@ -47,12 +48,15 @@ hash(const char *s, size_t len)
 struct topic *
 topic_find(const char *name, size_t len)
 {
-	struct topic *t;
+	struct topic	*t;
+	uint64_t	 h;
 
 	if (tsize == 0)
 		return NULL;
-	for (t = table[hash(name, len) & (tsize - 1)]; t != NULL; t = t->hnext)
-		if (strncmp(t->name, name, len) == 0 && t->name[len] == '\0')
+	h = hash(name, len);
+	for (t = table[h & (tsize - 1)]; t != NULL; t = t->hnext)
+		if (t->hash == h && t->len == len &&
+		    memcmp(t->name, name, len) == 0)
 			return t;
 	return NULL;
 }
@@ -69,7 +73,7 @@ table_grow(void)
 		struct topic *t, *next;
 
 		for (t = table[i]; t != NULL; t = next) {
-			size_t b = hash(t->name, strlen(t->name)) & (nsize - 1);
+			size_t b = t->hash & (nsize - 1);
 
 			next = t->hnext;
 			t->hnext = nt[b];
@@ -92,22 +96,21 @@ topic_get(const char *name, size_t len)
 		return t;
 	if (tcount + 1 > tsize / 4 * 3 && table_grow() == -1)
 		return NULL;
-	if ((t = calloc(1, sizeof(*t))) == NULL)
+	if ((t = calloc(1, sizeof(*t) + len + 1)) == NULL)
 		return NULL;
-	if ((t->name = strndup(name, len)) == NULL)
-		goto fail;
-	if ((t->hist = broker.store->open(t->name, &broker.cfg.history)) == NULL)
-		goto fail;
+	memcpy(t->name, name, len);
+	t->len = len;
+	t->hash = hash(name, len);
+	if ((t->hist = broker.store->open(t->name, &broker.cfg.history)) == NULL) {
+		free(t);
+		return NULL;
+	}
 	t->created = loop_wallclock();
-	b = hash(name, len) & (tsize - 1);
+	b = t->hash & (tsize - 1);
 	t->hnext = table[b];
 	table[b] = t;
 	tcount++;
 	return t;
-fail:
-	free(t->name);
-	free(t);
-	return NULL;
 }
 
 size_t
@@ -166,14 +169,13 @@ topic_free(struct topic *t, void *arg)
 {
 	(void)arg;
 	broker.store->close(t->hist);
-	free(t->name);
 	free(t);
 }
 
 void
 topic_delete(struct topic *t)
 {
-	struct topic **p = &table[hash(t->name, strlen(t->name)) & (tsize - 1)];
+	struct topic **p = &table[t->hash & (tsize - 1)];
 
 	while (*p != NULL && *p != t)
 		p = &(*p)->hnext;
@@ -181,7 +183,14 @@ topic_delete(struct topic *t)
 		return;
 	*p = t->hnext;
 	tcount--;
+	generation++;
 	topic_free(t, NULL);
+}
+
+unsigned long
+topic_generation(void)
+{
+	return generation;
 }
 
 /* An exponentially decaying average over about a minute. */

@@ -24,7 +24,9 @@ struct sublink {
 };
 
 struct topic {
-	char		*name;
+	struct topic	*hnext;		/* hash chain */
+	uint64_t	 hash;		/* of the name */
+	size_t		 len;		/* of the name */
 	struct history	*hist;
 	struct sublink	*links;
 	unsigned	 nsubs;
@@ -33,7 +35,7 @@ struct topic {
 	int64_t		 created;	/* wall clock ms */
 	double		 rate;		/* events/s, decaying average */
 	int64_t		 rate_at;	/* monotonic ms of the last update */
-	struct topic	*hnext;		/* hash chain */
+	char		 name[];	/* NUL-terminated, in the same block */
 };
 
 /* 1 when name (len bytes) is a valid topic name (CONTRACT section 1). */
@@ -48,6 +50,11 @@ void		 topic_unlink(struct sublink *);
 void		 topic_free_all(void);
 /* Remove t from the table and free it; it must have no subscribers. */
 void		 topic_delete(struct topic *t);
+/*
+ * Bumped by every topic_delete(): a struct topic pointer kept across
+ * loop iterations is still valid while this has not changed.
+ */
+unsigned long	 topic_generation(void);
 /* Count one published event in the rate; the rate now. */
 void		 topic_rate_tick(struct topic *t);
 double		 topic_rate(const struct topic *t);

@@ -71,6 +71,12 @@ is "$code" "413" "a 600 KiB body is 413"
 like "$(cat "$T_DIR/err.json")" '"code":"EVENT_TOO_LARGE"' "413 says EVENT_TOO_LARGE"
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Transfer-Encoding: chunked' --data-binary @"$T_DIR/big" "$BASE/sse/notify/builds")
 is "$code" "413" "a 600 KiB chunked body (no Content-Length) is 413"
+# a refused publish leaves no topic behind
+curl -s -o /dev/null -X POST --data-binary @"$T_DIR/big" "$BASE/sse/notify/fresh413"
+curl -s -o /dev/null -X POST -H 'Transfer-Encoding: chunked' --data-binary @"$T_DIR/big" "$BASE/sse/notify/fresh413c"
+curl -s -o /dev/null -X POST -H 'Last-Event-ID: x' -d 'x' "$BASE/sse/notify/fresh413c?event=a%0Ab"
+out=$("$SSECTL" topics 2>&1)
+unlike "$out" 'fresh413' "a publish refused with 413 or 400 creates no topic"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/nowhere")
 is "$code" "404" "an unknown path is 404"
 

@@ -87,6 +87,16 @@ like() {
 	fi
 }
 
+# unlike GOT REGEX DESCRIPTION
+unlike() {
+	if printf '%s' "$1" | grep -Eq -- "$2"; then
+		ok 1 "$3"
+		printf '#   got:  %s\n#   want no match: %s\n' "$1" "$2" | head -20
+	else
+		ok 0 "$3"
+	fi
+}
+
 diag() { printf '# %s\n' "$*"; }
 
 done_testing() {
