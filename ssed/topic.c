@@ -138,11 +138,13 @@ void
 topic_link(struct topic *t, struct sublink *l)
 {
 	l->topic = t;
-	l->prev = NULL;
-	l->next = t->links;
-	if (t->links != NULL)
-		t->links->prev = l;
-	t->links = l;
+	l->next = NULL;
+	l->prev = t->ltail;
+	if (t->ltail != NULL)
+		t->ltail->next = l;
+	else
+		t->links = l;
+	t->ltail = l;
 	t->nsubs++;
 }
 
@@ -159,6 +161,8 @@ topic_unlink(struct sublink *l)
 		t->links = l->next;
 	if (l->next != NULL)
 		l->next->prev = l->prev;
+	else
+		t->ltail = l->prev;
 	l->prev = l->next = NULL;
 	l->topic = NULL;
 	t->nsubs--;

@@ -28,7 +28,7 @@ struct topic {
 	uint64_t	 hash;		/* of the name */
 	size_t		 len;		/* of the name */
 	struct history	*hist;
-	struct sublink	*links;
+	struct sublink	*links, *ltail;	/* in the order they came */
 	unsigned	 nsubs;
 	uint64_t	 published;
 	int		 registered;	/* by ssectl topics create */
