@@ -62,11 +62,32 @@ evid_parse(const char *s, size_t len, struct evid *id)
 	return 0;
 }
 
+/*
+ * v in base 10 or 16 at buf, without a NUL; the length.  Every publish
+ * formats an id and a chunk size, and snprintf() showed in its profile.
+ */
+static size_t
+put_uint(char *buf, uint64_t v, unsigned base)
+{
+	char	tmp[20];
+	size_t	n = 0, i;
+
+	do
+		tmp[n++] = "0123456789abcdef"[v % base];
+	while ((v /= base) != 0);
+	for (i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	return n;
+}
+
 void
 evid_format(const struct evid *id, char buf[EVID_STRLEN])
 {
-	snprintf(buf, EVID_STRLEN, "%llu-%llu", (unsigned long long)id->ms,
-	    (unsigned long long)id->seq);
+	size_t n = put_uint(buf, id->ms, 10);
+
+	buf[n++] = '-';
+	n += put_uint(buf + n, id->seq, 10);
+	buf[n] = '\0';
 }
 
 struct evid
@@ -94,8 +115,8 @@ static struct frame *
 frame_alloc(size_t textlen)
 {
 	struct frame	*f;
-	char		 hex[CHUNK_HDR_MAX + 1];
-	int		 n;
+	char		 hex[CHUNK_HDR_MAX];
+	size_t		 n;
 
 	if (textlen > SIZE_MAX - CHUNK_HDR_MAX - 2 - sizeof(*f))
 		return NULL;
@@ -104,9 +125,11 @@ frame_alloc(size_t textlen)
 	f->refs = 1;
 	f->text = CHUNK_HDR_MAX;
 	f->textlen = textlen;
-	n = snprintf(hex, sizeof(hex), "%zx\r\n", textlen);
-	f->hdr = f->text - (size_t)n;
-	memcpy(f->buf + f->hdr, hex, (size_t)n);
+	n = put_uint(hex, textlen, 16);
+	hex[n++] = '\r';
+	hex[n++] = '\n';
+	f->hdr = f->text - n;
+	memcpy(f->buf + f->hdr, hex, n);
 	memcpy(f->buf + f->text + textlen, "\r\n", 2);
 	return f;
 }

@@ -29,23 +29,39 @@ static struct loop_timer	**heap;
 static unsigned			 nheap, capheap;
 static struct deferred		*defq;
 static unsigned			 ndefq, capdefq;
+static int64_t			 cached_mono, cached_wall;
+
+static int64_t
+clock_ms(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Inside loop_run() the clocks are read once per round, when epoll_wait
+ * returns and again before the timers run, as libuv does: a publish
+ * does not pay for them, and ms is all anyone here needs.
+ */
+static void
+update_time(void)
+{
+	cached_mono = clock_ms(CLOCK_MONOTONIC);
+	cached_wall = clock_ms(CLOCK_REALTIME);
+}
 
 int64_t
 loop_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return running ? cached_mono : clock_ms(CLOCK_MONOTONIC);
 }
 
 int64_t
 loop_wallclock(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return running ? cached_wall : clock_ms(CLOCK_REALTIME);
 }
 
 int
@@ -236,6 +252,7 @@ loop_run(void)
 	struct epoll_event	 evs[LOOP_BATCH];
 	int			 n, i, timeout;
 
+	update_time();
 	running = 1;
 	while (running) {
 		timeout = -1;
@@ -251,14 +268,18 @@ loop_run(void)
 			if (errno == EINTR)
 				continue;
 			log_err("%s: epoll_wait: %s", __func__, strerror(errno));
+			running = 0;
 			return -1;
 		}
+		update_time();
 		for (i = 0; i < n; i++) {
 			struct loop_io *io = evs[i].data.ptr;
 
 			if (io->fd != -1)
 				io->cb(io, evs[i].events);
 		}
+		if (n > 0)
+			update_time();
 		run_timers();
 		run_deferred();
 	}

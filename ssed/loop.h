@@ -50,7 +50,7 @@ int	 loop_defer(void (*fn)(void *), void *arg);
 int	 loop_run(void);
 void	 loop_break(void);
 
-/* Clocks, in milliseconds. */
+/* Clocks, in milliseconds; inside loop_run(), as of this round. */
 int64_t	 loop_now(void);		/* monotonic */
 int64_t	 loop_wallclock(void);		/* unix time */
 
