@@ -38,6 +38,17 @@ $1 == "RESULT" {
 	lost = (recv > 0 || g("expected") + 0 > 0) ? g("lost") : "-"
 	bad = (recv > 0) ? g("bad") : "-"
 	usd = (recv > 0) ? num(g("us_per_deliv"), "%.2f") : "-"
+	if (g("label") ~ /^scale-/ && recv > 0) {
+		v = g("us_per_deliv") + 0
+		if (nscale++ == 0 || v < sbest)
+			sbest = v
+		if (v > sworst)
+			sworst = v
+	}
+	if (g("label") == "pub-http")
+		http_rate = g("pub_ev_per_s") + 0
+	if (g("label") == "ssectl-lines")
+		lines_rate = g("pub_ev_per_s") + 0
 	printf(fmt, g("label"), streams, bps, idle, acks, pubev, ack99, deliv,
 	    num(g("lat_p50_ms"), "%.2f"), num(g("lat_p99_ms"), "%.2f"),
 	    num(g("lat_max_ms"), "%.2f"), lost, bad, usd, tool)
@@ -48,6 +59,13 @@ $1 == "RESULT" {
 		    g("pub_err") ", hit --duration " g("timed_out"))
 }
 END {
+	if (nscale > 1 && sbest > 0)
+		printf("scale: CPU per delivery, worst over best of %d sizes: " \
+		    "%.2f (the target is at most 1.25)\n", nscale, sworst / sbest)
+	if (http_rate > 0 && lines_rate > 0)
+		printf("local publishing: ssectl notify --lines %.0f events/s, " \
+		    "%.1f times one HTTP publisher (the target is 100,000 and " \
+		    "10 times)\n", lines_rate, lines_rate / http_rate)
 	print "# streams  open/asked subscriber streams (GET /sse/updates/{topic})"
 	print "# B/strm   server RSS growth once the streams are open, per stream"
 	print "# idle%    server CPU while the streams sit idle, % of one core"
