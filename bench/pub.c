@@ -21,7 +21,6 @@
 
 #include "sseload.h"
 
-#define PAYLOAD_MAX	(64 * 1024)
 #define ERRORS_SHOWN	5
 
 enum { PC_CONNECTING, PC_IDLE, PC_BUSY, PC_DEAD };
@@ -65,6 +64,18 @@ pc_close(struct pub_conn *pc)
 	pc->state = PC_DEAD;
 }
 
+/* A connection that could not be made: a publish error too. */
+static void
+pc_connect_failed(struct pub_conn *pc, int err)
+{
+	char what[256];
+
+	snprintf(what, sizeof(what), "cannot connect to %s",
+	    L.mode == MODE_PUB_CTL ? L.ctl_path : L.pub_url);
+	pub_error(what, strerror(err), strlen(strerror(err)));
+	pc_close(pc);
+}
+
 static int
 pc_open(struct pub_conn *pc)
 {
@@ -81,8 +92,10 @@ pc_open(struct pub_conn *pc)
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, pc->fd, &ev) == -1)
 		goto fail;
 	if (ctl) {
-		if (strlen(L.ctl_path) >= sizeof(sun.sun_path))
+		if (strlen(L.ctl_path) >= sizeof(sun.sun_path)) {
+			errno = ENAMETOOLONG;
 			goto fail;
+		}
 		strcpy(sun.sun_path, L.ctl_path);
 		rc = connect(pc->fd, (struct sockaddr *)&sun, sizeof(sun));
 	} else {
@@ -97,9 +110,7 @@ pc_open(struct pub_conn *pc)
 		pc->state = PC_IDLE;
 	return 0;
 fail:
-	fprintf(stderr, "sseload: publisher cannot connect to %s: %s\n",
-	    ctl ? L.ctl_path : L.pub_url, strerror(errno));
-	pc_close(pc);
+	pc_connect_failed(pc, errno);
 	return -1;
 }
 
@@ -337,11 +348,10 @@ pc_event(struct pub_conn *pc, uint32_t events)
 	socklen_t el = sizeof(err);
 
 	if (pc->state == PC_CONNECTING) {
-		if (getsockopt(pc->fd, SOL_SOCKET, SO_ERROR, &err, &el) == -1 ||
-		    err != 0) {
-			fprintf(stderr, "sseload: publisher connect: %s\n",
-			    strerror(err));
-			pc_close(pc);
+		if (getsockopt(pc->fd, SOL_SOCKET, SO_ERROR, &err, &el) == -1)
+			err = errno;
+		if (err != 0) {
+			pc_connect_failed(pc, err);
 			return;
 		}
 		if (events & EPOLLOUT)
@@ -385,13 +395,16 @@ pub_pump(int *busy, int *alive)
 	return wait == -1 || wait > 100 ? 100 : wait;
 }
 
-/* Publish L.events events; fills *r.  0, or -1 when none could start. */
+/*
+ * Publish L.events events; fills *r.  0, or -1 when none could start:
+ * no publisher connection could be made (or no memory, no epoll).
+ */
 int
 pub_run(struct pub_result *r, uint64_t deadline)
 {
 	struct epoll_event evs[64];
 	uint32_t k;
-	int i, n, busy, alive, wait, rc = -1;
+	int i, n, busy, alive = 1, wait, rc = -1;
 
 	res = r;
 	if ((pcs = calloc(L.pub_conns, sizeof(*pcs))) == NULL ||
@@ -411,7 +424,8 @@ pub_run(struct pub_result *r, uint64_t deadline)
 		for (i = 0; i < n; i++)
 			pc_event(evs[i].data.ptr, evs[i].events);
 	}
-	rc = 0;
+	/* Every connection failed before a single request went out. */
+	rc = alive == 0 && res->requests == 0 ? -1 : 0;
 out:
 	for (k = 0; pcs != NULL && k < L.pub_conns; k++) {
 		if (pcs[k].fd != -1)

@@ -2,7 +2,8 @@
  * report.c: turn what a run measured into a readable report and one
  * "RESULT k=v ..." line (bench/run.sh builds its table from those).
  * The exit status says whether the run was clean: 0, or 3 when streams
- * failed, events were lost or malformed, publishes failed or the run hit
+ * failed, events were lost or malformed, publishes failed (a publisher
+ * that cannot connect included) or none was answered, or the run hit
  * --duration.
  */
 #define _GNU_SOURCE
@@ -67,7 +68,9 @@ report(const struct run *r)
 	sub_b = ratio(((double)r->ps_open.rss_kb - r->ps_before.rss_kb) *
 	    1024.0, est);
 	idle_cpu = r->hold_s > 0 ? r->ps_held.cpu_s - r->ps_open.cpu_s : 0;
-	pub_s = (double)(r->pub.t_end - r->pub.t_start) / 1e9;
+	/* t_end is set by the first answer: none, no publishing time. */
+	pub_s = r->pub.t_end > r->pub.t_start ?
+	    (double)(r->pub.t_end - r->pub.t_start) / 1e9 : 0;
 	deliv_s = last > first ? (double)(last - first) / 1e9 : 0;
 	srv_cpu = r->ps_pub1.cpu_s - r->ps_pub0.cpu_s;
 	tool_cpu = r->tool1 - r->tool0;
@@ -117,6 +120,8 @@ report(const struct run *r)
 		    received), tool_cpu, wall);
 	if (r->timed_out)
 		printf("note     : --duration ended the run\n");
+	if (L.events > 0 && r->pub.acked == 0)
+		printf("note     : no publish was answered\n");
 
 	printf("RESULT label=%s subs=%u est=%u failed=%u dropped=%u "
 	    "conn_s=%.3f conn_p99_ms=%.3f rss0_kb=%" PRIu64 " rss1_kb=%"
@@ -140,5 +145,6 @@ report(const struct run *r)
 	    ratio(srv_cpu * 1e6, received), tool_cpu, wall, r->timed_out);
 	fflush(stdout);
 	return r->timed_out || failed > 0 || dropped > 0 || lost > 0 ||
-	    bad > 0 || r->pub.errors > 0 ? 3 : 0;
+	    bad > 0 || r->pub.errors > 0 ||
+	    (L.events > 0 && r->pub.acked == 0) ? 3 : 0;
 }

@@ -6,7 +6,7 @@
 # started are stopped, by pid.
 #
 #   make bench                       # from the build directory
-#   BENCH_QUICK=1 make bench         # small sizes, about a minute
+#   BENCH_QUICK=1 make bench         # small sizes, about 20-30 s
 #   builddir=. srcdir=.. SCENARIOS="fanout lat" sh ../bench/run.sh
 #
 # Scenarios (SCENARIOS, default all) and their sizes (environment):

@@ -76,7 +76,8 @@ static const struct opt opts[] = {
 	    "connections, one request in flight each (1)" },
 	{ "batch", 'b', O_U32, &L.batch, "B", "events per control request "
 	    "(100)" },
-	{ "size", 'z', O_SIZE, &L.size, "BYTES", "payload size (64)" },
+	{ "size", 'z', O_SIZE, &L.size, "BYTES", "payload size, at most "
+	    "65535 (64)" },
 	{ "drain", 'D', O_DBL, &L.drain, "S", "wait for deliveries after "
 	    "the last answer (10)" },
 	{ "duration", 'd', O_DBL, &L.duration, "S", "hard limit of the "
@@ -86,7 +87,7 @@ static const struct opt opts[] = {
 	{ "any-data", 'a', O_FLAG, &L.any_data, NULL, "accept any event "
 	    "data (no payload check, no latency)" },
 	{ "ready", 'R', O_STR, &L.ready_path, "FILE", "create FILE once "
-	    "the streams are open" },
+	    "the streams are open and held" },
 	{ "label", 'L', O_STR, &L.label, "NAME", "label of the RESULT line" },
 	{ "quiet", 'q', O_FLAG, &L.quiet, NULL, "no progress on stderr" },
 	{ "help", 'h', O_FLAG, NULL, NULL, "this help" },
@@ -219,6 +220,11 @@ opts_check(void)
 		fprintf(stderr, "sseload: pub-ctl needs --ctl PATH\n");
 		return -1;
 	}
+	if (L.size > PAYLOAD_MAX - 1) {
+		fprintf(stderr, "sseload: --size is at most %d bytes\n",
+		    PAYLOAD_MAX - 1);
+		return -1;
+	}
 	if (L.mode != MODE_SUB && L.events == 0) {
 		fprintf(stderr, "sseload: give --events\n");
 		return -1;
@@ -280,7 +286,7 @@ main(int argc, char *argv[])
 {
 	struct run r;
 	uint64_t deadline, end, want;
-	int rc, fd;
+	int rc, fd, setup_failed = 0;
 
 	memset(&r, 0, sizeof(r));
 	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 ||
@@ -327,9 +333,6 @@ main(int argc, char *argv[])
 		    (double)(r.t_connected - r.t_begin) / 1e9);
 	nap_until(r.t_connected + (uint64_t)(L.settle * 1e9), deadline);
 	proc_sample(L.pids, &r.ps_open);
-	if (L.ready_path != NULL && (fd = open(L.ready_path, O_WRONLY |
-	    O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) != -1)
-		close(fd);
 	if (L.hold > 0) {
 		r.t_hold = mono_ns();
 		nap_until(r.t_hold + (uint64_t)(L.hold * 1e9), deadline);
@@ -341,9 +344,16 @@ main(int argc, char *argv[])
 	r.tool0 = self_cpu_s();
 	r.t_pub = mono_ns();
 	atomic_store(&L.phase, PH_PUB);
+	/* Only now: what arrives from here on is not counted as early. */
+	if (L.ready_path != NULL && (fd = open(L.ready_path, O_WRONLY |
+	    O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) != -1)
+		close(fd);
 	want = L.expect;
 	if (L.events > 0) {
-		pub_run(&r.pub, deadline);
+		if (pub_run(&r.pub, deadline) == -1) {
+			fprintf(stderr, "sseload: no publisher could start\n");
+			setup_failed = 1;
+		}
 		want = r.pub.expected;
 	}
 	atomic_store(&L.phase, PH_DRAIN);
@@ -358,5 +368,6 @@ main(int argc, char *argv[])
 	r.expected = want;
 	atomic_store(&L.phase, PH_END);
 	workers_join();
-	return report(&r);
+	rc = report(&r);
+	return setup_failed ? 2 : rc;
 }

@@ -21,6 +21,8 @@
 #define SL_MAX_THREADS	64
 #define SL_HIST_BUCKETS	(64 + 58 * 64)
 #define SL_RBUF		(64 * 1024)
+/* The publishers' payload buffer: --size is at most one less (the NUL). */
+#define PAYLOAD_MAX	(64 * 1024)
 
 enum sl_mode {
 	MODE_SUB,		/* subscribers, optional HTTP publisher */

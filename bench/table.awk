@@ -1,6 +1,6 @@
 # table.awk: bench/run.sh's table, from sseload's "RESULT k=v ..." lines.
 # The first occurrence of a key wins (run.sh puts its own figures first).
-function g(k,    i, n, kv) {
+function g(k,    i, n) {
 	for (i = 2; i <= NF; i++) {
 		n = index($i, "=")
 		if (substr($i, 1, n - 1) == k)

@@ -94,7 +94,7 @@ is "$code" 400 "an event type with a line break: 400"
 
 # The per-user limit (2 here): the stream above and one more; the next is 429.
 bg curl -sN -H "Authorization: Bearer $GOOD" "$U" -o /dev/null
-wait_for 5 sh -c "[ \"\$($SSECTL --json list --user alice | grep -c '\"id\"')\" -eq 2 ]"
+wait_for 5 streams_are 2 --user alice
 ok $? "two streams of alice are open"
 is "$(status "$U" "$GOOD")" 429 "the third stream of the same user: 429"
 like "$(tr -d '\r' <"$T_DIR/hdr")" 'Content-Type: text/event-stream' "429 is an event stream"

@@ -172,8 +172,6 @@ start_ssed() {
 	fi
 	PORT=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' \
 	    "$SSED_LOG" | head -n 1)
-	[ -n "$PORT" ] || PORT=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\)\\".*|\1|p' \
-	    "$SSED_LOG" | head -n 1)
 	BASE="http://127.0.0.1:$PORT"
 }
 
@@ -190,3 +188,12 @@ file_has_lines() { [ "$(lines "$1")" -ge "$2" ]; }
 
 # subscribers TOPIC: how many subscribers ssed lists on TOPIC
 subscribers() { "$SSECTL" --json list --topic "$1" 2>/dev/null | grep -c '"id"'; }
+
+# streams_are N [LIST-ARGS...]: ssed lists exactly N streams ("ssectl list
+# LIST-ARGS..."); a shell function, so "wait_for 5 streams_are 2 --topic x"
+# polls it (wait_for runs its command in this shell).
+streams_are() {
+	local n=$1
+	shift
+	[ "$("$SSECTL" --json list "$@" 2>/dev/null | grep -c '"id"')" -eq "$n" ]
+}

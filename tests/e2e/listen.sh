@@ -22,7 +22,7 @@ stop_ssed
 start_ssed --auth=none --max-conns 2 || exit 1
 bg curl -sN "$BASE/sse/updates/full" -o /dev/null
 bg curl -sN "$BASE/sse/updates/full" -o /dev/null
-wait_for 5 sh -c "[ \"\$($SSECTL --json list | grep -c '\"id\"')\" -eq 2 ]"
+wait_for 5 streams_are 2
 code=$(curl -s -m 10 -o "$T_DIR/full" -w '%{http_code}' "$BASE/sse/updates/full")
 is "$code" 503 "a stream past --max-conns: 503"
 like "$(cat "$T_DIR/full")" '"code":"SERVER_FULL"' "with SERVER_FULL"

@@ -7,6 +7,8 @@ printf 'metrics secret\n' >"$T_DIR/secret"
 start_ssed --jwt-secret-file "$T_DIR/secret" || exit 1
 
 m() { curl -s "$BASE/metrics" | grep -E "^$1 " | awk '{print $2}'; }
+# metric_is NAME-REGEX VALUE: for wait_for
+metric_is() { [ "$(m "$1")" = "$2" ]; }
 hdr=$(curl -s -D - -o "$T_DIR/m0" "$BASE/metrics" | tr -d '\r')
 like "$hdr" 'Content-Type: text/plain; version=0.0.4' "Prometheus text format"
 for name in ssed_connections ssed_connections_closed_total ssed_events_published_total \
@@ -21,7 +23,7 @@ TOK=$("$SSECTL" token --sub ops --subscribe '*' --publish '*' 2>/dev/null)
 [ -n "$TOK" ] || TOK=$("$top_builddir/tests/tools/mkjwt" HS256 "$T_DIR/secret" '{"sub":"ops","sse":{"subscribe":["*"],"publish":["*"]}}')
 bg curl -sN -H "Authorization: Bearer $TOK" "$BASE/sse/updates/m" -o "$T_DIR/s1"
 bg curl -sN -H "Authorization: Bearer $TOK" "$BASE/api/v1/client/events" -o "$T_DIR/s2"
-wait_for 5 sh -c "[ \"\$($SSECTL --json list | grep -c '\"id\"')\" -eq 2 ]"
+wait_for 5 streams_are 2
 is "$(m 'ssed_connections\{endpoint="updates"\}')" 1 "one stream on /sse/updates"
 is "$(m 'ssed_connections\{endpoint="events"\}')" 1 "one stream on /api/v1/client/events"
 
@@ -47,8 +49,8 @@ curl -s -m 1 -o /dev/null -H "Authorization: Bearer $TOK" -H "Last-Event-ID: $fi
 is "$(m ssed_replays_total)" 1 "a resume is counted as a replay"
 
 "$SSECTL" kick --topic m >/dev/null
-wait_for 5 sh -c "[ \"\$(curl -s $BASE/metrics | grep -E '^ssed_kicks_total ' | awk '{print \$2}')\" = 1 ]"
+wait_for 5 metric_is ssed_kicks_total 1
 ok $? "a kick is counted"
-wait_for 5 sh -c "[ \"\$(curl -s $BASE/metrics | grep -E '^ssed_connections\\{endpoint=\"updates\"\\} ' | awk '{print \$2}')\" = 0 ]"
+wait_for 5 metric_is 'ssed_connections\{endpoint="updates"\}' 0
 ok $? "the kicked stream is gone from the gauge"
 done_testing

@@ -4,7 +4,7 @@
 # output, quits on 'q', SIGINT or SIGTERM with the terminal restored; not
 # on a terminal it prints one plain line (or JSON object) per interval.
 . "$(dirname "$0")/lib.sh"
-STALLED="$(cd "$(dirname "$0")/../tools" && pwd)/stalled.py"
+STALLED="$top_srcdir/tests/tools/stalled.py"
 
 start_ssed --auth=none --queue-bytes 64M || exit 1
 bg curl -sN "$BASE/sse/updates/builds" -o /dev/null
@@ -12,7 +12,7 @@ bg curl -sN "$BASE/sse/updates/builds" -o /dev/null
 bg curl -sN "$BASE/sse/updates/other" -o /dev/null
 # A subscriber that stops reading: its output queues up.
 bg python3 "$STALLED" "$PORT" /sse/updates/slow 30 >/dev/null
-wait_for 5 sh -c "[ \$(\"$SSECTL\" --json list | grep -c '\"id\"') -eq 4 ]"
+wait_for 5 streams_are 4
 ok $? "four subscribers, one of them stalled"
 head -c 400000 /dev/zero | tr '\0' x >"$T_DIR/big"
 for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
@@ -48,15 +48,18 @@ mkfifo "$T_DIR/keys"
 exec 3<>"$T_DIR/keys"
 for how in q ctrl-c term; do
 	case $how in
-	term) run="\"$SSECTL\" top -d 0.2 </dev/tty & p=\\\$!; sleep 0.8; kill -TERM \\\$p; wait \\\$p" ;;
+	term) run="\"$SSECTL\" top -d 0.2 </dev/tty & p=\\\$!; echo \\\$p >$T_DIR/top.pid; wait \\\$p" ;;
 	*) run="\"$SSECTL\" top -d 0.2" ;;
 	esac
 	bg sh -c "exec script -qefc \"trap '' INT; stty -g >$T_DIR/before; $run; echo rc=\\\$?; stty -g >$T_DIR/after\" $TS.$how <&3 >/dev/null"
 	P=$BG_PID
+	# A frame drawn: top has its signal handlers and terminal set up.
 	wait_for 5 grep -q 'refresh' "$TS.$how"
 	case $how in
 	q) printf q >&3 ;;
 	ctrl-c) printf '\003' >&3 ;;
+	term) wait_for 5 test -s "$T_DIR/top.pid" &&
+	    kill -TERM "$(cat "$T_DIR/top.pid")" ;;
 	esac
 	wait_pid "$P" 5
 	like "$(tr -d '\r' <"$TS.$how")" 'rc=0' "top ends with status 0 on $how"

@@ -12,7 +12,7 @@ bg "$SSECAT" "$URL" >"$T_DIR/cat.out" 2>"$T_DIR/cat.err"
 CAT_PID=$BG_PID
 wait_for 5 grep -q 'connected' "$T_DIR/cat.err"
 ok $? "ssecat connects"
-wait_for 5 sh -c "[ \"\$($SSECTL --json list --topic builds | grep -c '\"id\"')\" -eq 1 ]"
+wait_for 5 streams_are 1 --topic builds
 ok $? "ssectl list shows one subscriber on builds"
 
 id1=$(echo '{"state":"green"}' | "$SSECTL" notify builds)
@@ -53,10 +53,10 @@ like "$(cat "$SSED_LOG")" "close remote=127\.0\.0\.1:[0-9]+ sub=1 user=- topic=b
 # A hung-up subscriber leaves the list at once, even on a silent topic.
 bg curl -sN "$BASE/sse/updates/quiet" -o /dev/null
 CURL_PID=$BG_PID
-wait_for 5 sh -c "[ \"\$($SSECTL --json list --topic quiet | grep -c '\"id\"')\" -eq 1 ]"
+wait_for 5 streams_are 1 --topic quiet
 ok $? "a curl subscriber on a silent topic is listed"
 kill "$CURL_PID"
-wait_for 3 sh -c "[ \"\$($SSECTL --json list --topic quiet | grep -c '\"id\"')\" -eq 0 ]"
+wait_for 3 streams_are 0 --topic quiet
 ok $? "it disappears from ssectl list within moments of hanging up"
 like "$(cat "$SSED_LOG")" "reason=hangup" "the hang-up is logged as such"
 

@@ -5,10 +5,10 @@
  * client would: garbage, truncated and oversized frames.
  *
  * usage: ctlpoke SOCKET [HEX]...
- *   Each HEX argument is written as one write(); "-" reads raw bytes
- *   from stdin instead.  Then the write side is shut down and replies are
- *   read until the daemon closes or 3 s pass.  Exit 0 when the daemon
- *   closed the connection, 2 when it was still open at the time limit.
+ *   Each HEX argument is written as one write().  Then the write side
+ *   is shut down and replies are read until the daemon closes or 3 s
+ *   pass.  Exit 0 when the daemon closed the connection, 2 when it was
+ *   still open at the time limit.
  */
 #include "config.h"
 
@@ -64,7 +64,7 @@ main(int argc, char *argv[])
 	int			 fd, i, closed = 0;
 
 	if (argc < 2)
-		errx(1, "usage: ctlpoke SOCKET [HEX|-]...");
+		errx(1, "usage: ctlpoke SOCKET [HEX]...");
 	if (strlen(argv[1]) >= sizeof(sun.sun_path))
 		errx(1, "socket path too long");
 	strcpy(sun.sun_path, argv[1]);
@@ -72,19 +72,12 @@ main(int argc, char *argv[])
 	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
 		err(1, "%s", argv[1]);
 	for (i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "-") == 0) {
-			ssize_t n;
+		unsigned char *b = malloc(strlen(argv[i]) / 2 + 1);
 
-			while ((n = read(0, buf, sizeof(buf))) > 0)
-				write_all(fd, buf, (size_t)n);
-		} else {
-			unsigned char *b = malloc(strlen(argv[i]) / 2 + 1);
-
-			if (b == NULL)
-				err(1, "malloc");
-			write_all(fd, b, unhex(argv[i], b));
-			free(b);
-		}
+		if (b == NULL)
+			err(1, "malloc");
+		write_all(fd, b, unhex(argv[i], b));
+		free(b);
 	}
 	shutdown(fd, SHUT_WR);
 	msgpack_unpacked_init(&u);

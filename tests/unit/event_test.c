@@ -75,10 +75,15 @@ START_TEST(ids_increase_even_when_the_clock_steps_back)
 }
 END_TEST
 
-/* Chunk sizes across one, two, three and four hex digits. */
+/*
+ * Chunk sizes of one to five hex digits, at the edges: 0, 1 and 15 (one),
+ * 16 and 255 (two), 256 and 4095 (three), 4096 and 65535 (four), 65536
+ * (five).
+ */
 START_TEST(a_frame_is_one_http_chunk_around_its_text)
 {
-	static const size_t lens[] = { 0, 1, 15, 16, 255, 256, 4095, 65536 };
+	static const size_t lens[] = { 0, 1, 15, 16, 255, 256, 4095, 4096,
+	    65535, 65536 };
 	size_t	i, len, hl;
 	char	hdr[32], *text;
 
