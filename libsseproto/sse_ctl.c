@@ -244,9 +244,7 @@ sse_ctl_request_check(const msgpack_object *req, int *op, uint64_t *seq)
 	*seq = 0;
 	if (req == NULL || req->type != MSGPACK_OBJECT_MAP)
 		return SSE_EPROTO;
-	rc = sse_ctl_get_uint(req, "seq", seq);
-	if (rc != 0)
-		*seq = 0;
+	rc = sse_ctl_get_uint(req, "seq", seq);	/* *seq stays 0 on failure */
 	switch (sse_ctl_get_uint(req, "v", &v)) {
 	case 0:
 		if (v == 0 || v > SSE_CTL_PROTO_VERSION)

@@ -24,14 +24,14 @@ get_be(const unsigned char *p, size_t n)
 }
 
 /*
- * msgpack-c refuses containers nested deeper than this with a NOMEM
- * error, which would read as a memory shortage rather than bad input.
+ * How deep maps and arrays may nest, as ssed-control(7) says: the outer
+ * map counts, so 32 is the map and 31 levels inside it.  msgpack-c
+ * refuses deeper nesting with a NOMEM error, which would read as a
+ * memory shortage rather than bad input.  Its limit is
+ * MSGPACK_EMBED_STACK_SIZE, 32 by default, from msgpack/unpack_define.h,
+ * which <msgpack.h> does not include: keep MAX_DEPTH no larger.
  */
-#ifdef MSGPACK_EMBED_STACK_SIZE
-#define MAX_DEPTH	MSGPACK_EMBED_STACK_SIZE
-#else
 #define MAX_DEPTH	32
-#endif
 
 /*
  * 1 when p[0..len) is exactly one well-formed msgpack object, else 0.

@@ -28,37 +28,52 @@ sse_field_is_valid(const char *s, size_t len)
 }
 
 /*
- * Append the line "name: value LF" at *off, or only count it when out is
- * NULL, so that sse_encode_len() and sse_encode() cannot disagree.
+ * Where a frame goes: out[0..size), or nowhere when out is NULL (then
+ * only off counts), so that sse_encode_len() and sse_encode() cannot
+ * disagree.
  */
-static void
-put_line(char *out, size_t *off, const char *name, const char *value,
-    size_t len)
-{
-	size_t n = strlen(name);
+struct enc {
+	char	*out;
+	size_t	 size;
+	size_t	 off;
+};
 
-	if (out != NULL) {
-		memcpy(out + *off, name, n);
-		out[*off + n] = ':';
-		out[*off + n + 1] = ' ';
+/* Append the line "name: value LF"; -1 when it does not fit in out. */
+static int
+put_line(struct enc *e, const char *name, const char *value, size_t len)
+{
+	size_t n = strlen(name), need = n + 2 + len + 1;
+	char *o;
+
+	if (e->out != NULL) {
+		if (need > e->size - e->off)
+			return -1;
+		o = e->out + e->off;
+		memcpy(o, name, n);
+		o[n] = ':';
+		o[n + 1] = ' ';
 		if (len > 0)	/* value may be NULL (empty data) */
-			memcpy(out + *off + n + 2, value, len);
-		out[*off + n + 2 + len] = '\n';
+			memcpy(o + n + 2, value, len);
+		o[n + 2 + len] = '\n';
 	}
-	*off += n + 2 + len + 1;
+	e->off += need;
+	return 0;
 }
 
 /*
- * Frame m into out (or only measure it when out is NULL).  Every CR, LF or
- * CRLF in data ends a "data:" line, so the parser's rules give the data
- * back with LF line breaks.
+ * Frame m into out[0..size) in one pass, or only measure it when out is
+ * NULL.  Every CR, LF or CRLF in data ends a "data:" line, so the
+ * parser's rules give the data back with LF line breaks.  The fields are
+ * checked before anything is written; SSE_EINVAL as soon as a line does
+ * not fit.
  */
 static ssize_t
-encode(char *out, const struct sse_msg *m)
+encode(char *out, size_t size, const struct sse_msg *m)
 {
+	struct enc e = { out, size, 0 };
 	char retry[32];
 	const char *line, *end, *p;
-	size_t off = 0, idlen = 0, evlen = 0;
+	size_t idlen = 0, evlen = 0;
 
 	if (m == NULL || (m->data == NULL && m->datalen > 0))
 		return SSE_EINVAL;
@@ -76,13 +91,14 @@ encode(char *out, const struct sse_msg *m)
 			return SSE_EBADFIELD;
 	}
 
-	if (idlen > 0)
-		put_line(out, &off, "id", m->id, idlen);
-	if (evlen > 0)
-		put_line(out, &off, "event", m->event, evlen);
+	if (idlen > 0 && put_line(&e, "id", m->id, idlen) != 0)
+		return SSE_EINVAL;
+	if (evlen > 0 && put_line(&e, "event", m->event, evlen) != 0)
+		return SSE_EINVAL;
 	if (m->retry >= 0) {
 		snprintf(retry, sizeof(retry), "%ld", m->retry);
-		put_line(out, &off, "retry", retry, strlen(retry));
+		if (put_line(&e, "retry", retry, strlen(retry)) != 0)
+			return SSE_EINVAL;
 	}
 
 	line = m->data;
@@ -90,7 +106,8 @@ encode(char *out, const struct sse_msg *m)
 	for (;;) {
 		for (p = line; p < end && *p != '\r' && *p != '\n'; p++)
 			;
-		put_line(out, &off, "data", line, p - line);
+		if (put_line(&e, "data", line, p - line) != 0)
+			return SSE_EINVAL;
 		if (p == end)
 			break;
 		if (*p == '\r' && p + 1 < end && p[1] == '\n')
@@ -98,16 +115,18 @@ encode(char *out, const struct sse_msg *m)
 		line = p + 1;
 	}
 
-	if (out != NULL)
-		out[off] = '\n';
-	off++;
-	return off;
+	if (out != NULL) {
+		if (e.off == size)
+			return SSE_EINVAL;
+		out[e.off] = '\n';
+	}
+	return e.off + 1;
 }
 
 ssize_t
 sse_encode_len(const struct sse_msg *m)
 {
-	return encode(NULL, m);
+	return encode(NULL, 0, m);
 }
 
 ssize_t
@@ -115,11 +134,10 @@ sse_encode(char *buf, size_t size, const struct sse_msg *m)
 {
 	ssize_t n;
 
-	if ((n = encode(NULL, m)) < 0)
-		return n;
-	if (buf == NULL || (size_t)n > size)
-		return SSE_EINVAL;
-	return encode(buf, m);
+	/* A NULL buf would mean "measure": judge m first, as with a buf. */
+	if (buf == NULL)
+		return (n = encode(NULL, 0, m)) < 0 ? n : SSE_EINVAL;
+	return encode(buf, size, m);
 }
 
 int
@@ -128,11 +146,11 @@ sse_encode_alloc(const struct sse_msg *m, char **outp, size_t *lenp)
 	char *buf;
 	ssize_t n;
 
-	if ((n = encode(NULL, m)) < 0)
+	if ((n = encode(NULL, 0, m)) < 0)
 		return n;
 	if ((buf = malloc(n)) == NULL)
 		return SSE_ENOMEM;
-	encode(buf, m);
+	encode(buf, n, m);
 	*outp = buf;
 	*lenp = n;
 	return 0;

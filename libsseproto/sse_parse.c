@@ -6,11 +6,13 @@
  * dispatches.  It does not decode UTF-8; the caller gets the bytes.
  *
  * The parser keeps only what a chunk boundary forces it to keep: the
- * partial line and the part of the event block (raw) that came in earlier
- * chunks.  Inside one chunk lines are found with memchr and handed over
- * in place, and an event whose block lies in one chunk is reported with
- * raw pointing into the caller's buffer, so a load generator reading big
- * chunks copies little more than the data itself.
+ * part of the event block (raw) that came in earlier chunks, whose tail
+ * is the partial line.  Inside one chunk lines are found with memchr and
+ * handed over in place, and an event whose block lies in one chunk is
+ * reported with raw pointing into the caller's buffer, so a load
+ * generator reading big chunks copies little more than the data itself.
+ * A block may not grow past p->max bytes, however it is chunked: a
+ * server that never ends a line or a block cannot take all our memory.
  */
 #include <limits.h>
 #include <stdint.h>
@@ -29,10 +31,16 @@ struct sse__buf {
 	size_t	 cap;
 };
 
+/*
+ * lastid is only ever set from idbuf or together with it, and idbuf
+ * never shrinks, so idbuf always has room for lastid: the reset that
+ * copies lastid back into idbuf cannot fail.
+ */
 struct sse_parser {
 	struct sse_parser_cb	 cb;
-	struct sse__buf		 line;	/* partial line from earlier chunks */
-	struct sse__buf		 raw;	/* block bytes from earlier chunks */
+	struct sse__buf		 raw;	/* the block, when it spans chunks */
+	size_t			 linelen; /* raw's tail: the partial line */
+	size_t			 max;	/* largest block accepted */
 	struct sse__buf		 data;
 	struct sse__buf		 type;
 	struct sse__buf		 idbuf;	/* the spec's "last event ID buffer" */
@@ -75,11 +83,26 @@ buf_append(struct sse__buf *b, const char *s, size_t n)
 	return 0;
 }
 
+/* Make room for n bytes in all; the content is kept. */
+static int
+buf_fit(struct sse__buf *b, size_t n)
+{
+	return n > b->len ? buf_reserve(b, n - b->len) : 0;
+}
+
+/* Replace the content; on failure the old content is kept.  s may be b's. */
 static int
 buf_set(struct sse__buf *b, const char *s, size_t n)
 {
-	b->len = 0;
-	return buf_append(b, s, n);
+	if (buf_fit(b, n) != 0)
+		return SSE_ENOMEM;
+	if (b->p == NULL)	/* n == 0 and never allocated */
+		return 0;
+	if (n > 0)
+		memmove(b->p, s, n);
+	b->len = n;
+	b->p[n] = '\0';
+	return 0;
 }
 
 static void
@@ -106,6 +129,7 @@ sse_parser_new(const struct sse_parser_cb *cb)
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return NULL;
 	p->cb = *cb;
+	p->max = SSE_PARSER_MAX_BLOCK;
 	return p;
 }
 
@@ -114,7 +138,6 @@ sse_parser_free(struct sse_parser *p)
 {
 	if (p == NULL)
 		return;
-	free(p->line.p);
 	free(p->raw.p);
 	free(p->data.p);
 	free(p->type.p);
@@ -126,13 +149,15 @@ sse_parser_free(struct sse_parser *p)
 void
 sse_parser_reset(struct sse_parser *p)
 {
-	buf_clear(&p->line);
 	buf_clear(&p->raw);
+	p->linelen = 0;
 	buf_clear(&p->data);
 	buf_clear(&p->type);
-	/* An id seen in a block that never ended is not in force. */
-	if (buf_set(&p->idbuf, p->lastid.p, p->lastid.len) != 0)
-		buf_clear(&p->idbuf);
+	/*
+	 * An id seen in a block that never ended is not in force.  idbuf
+	 * has room for lastid (see struct sse_parser): this cannot fail.
+	 */
+	(void)buf_set(&p->idbuf, p->lastid.p, p->lastid.len);
 	p->bomseen = 0;
 	p->started = 0;
 	p->after_cr = 0;
@@ -145,14 +170,30 @@ sse_parser_last_id(const struct sse_parser *p)
 	return buf_str(&p->lastid);
 }
 
+/* Both buffers are grown before either changes: all or nothing. */
 int
 sse_parser_set_last_id(struct sse_parser *p, const char *id)
 {
 	size_t n = id != NULL ? strlen(id) : 0;
 
-	if (buf_set(&p->lastid, id, n) != 0 || buf_set(&p->idbuf, id, n) != 0)
+	if (buf_fit(&p->idbuf, n) != 0 || buf_fit(&p->lastid, n) != 0)
 		return SSE_ENOMEM;
+	(void)buf_set(&p->lastid, id, n);
+	(void)buf_set(&p->idbuf, id, n);
 	return 0;
+}
+
+void
+sse_parser_set_max(struct sse_parser *p, size_t max)
+{
+	p->max = max;
+}
+
+/* 1 when the block so far, p->raw then blk up to end, is over p->max. */
+static int
+too_big(const struct sse_parser *p, const char *blk, const char *end)
+{
+	return p->raw.len > p->max || (size_t)(end - blk) > p->max - p->raw.len;
 }
 
 /*
@@ -165,6 +206,7 @@ dispatch(struct sse_parser *p, const char *chunk, size_t rawlen)
 	struct sse_event ev;
 	int rc = 0;
 
+	/* On failure lastid keeps the id in force before this block. */
 	if (buf_set(&p->lastid, p->idbuf.p, p->idbuf.len) != 0) {
 		rc = SSE_ENOMEM;
 		goto out;
@@ -266,8 +308,11 @@ process_line(struct sse_parser *p, const char *s, size_t n)
 
 /*
  * Parse buf[0..len), which follows the BOM check.  blk marks where the
- * current block starts in buf; whatever of the block is still in buf when
- * it runs out is saved in p->raw.
+ * current block starts in buf (or, when it began in an earlier chunk,
+ * where its bytes not yet in p->raw start); whatever of the block is
+ * still in buf when it runs out is saved in p->raw.  The size of the
+ * block is checked at every line end and at the end of buf, before the
+ * line is acted on, so the same calls are made however buf is chunked.
  */
 static int
 scan(struct sse_parser *p, const char *buf, size_t len)
@@ -285,6 +330,10 @@ scan(struct sse_parser *p, const char *buf, size_t len)
 			p->after_cr = 0;
 			if (p->pending) {
 				p->pending = 0;
+				if (too_big(p, blk, s)) {
+					rc = SSE_ETOOBIG;
+					goto out;
+				}
 				if ((rc = dispatch(p, blk, s - blk)) != 0)
 					goto out;
 				blk = s;
@@ -302,21 +351,26 @@ scan(struct sse_parser *p, const char *buf, size_t len)
 			cr = (cr = memchr(s, '\r', nl - s)) != NULL ? cr : nl;
 		e = cr < nl ? cr : nl;
 		if (e == end) {
-			if (buf_append(&p->line, s, end - s) != 0) {
-				rc = SSE_ENOMEM;
-				goto out;
-			}
+			/* Saved in p->raw below. */
+			p->linelen += end - s;
 			s = end;
 			break;
 		}
+		if (too_big(p, blk, e + 1)) {
+			rc = SSE_ETOOBIG;
+			goto out;
+		}
 
-		if (p->line.len > 0) {
-			if (buf_append(&p->line, s, e - s) != 0) {
+		if (p->linelen > 0) {
+			/* Begun in an earlier chunk: join it up in raw. */
+			if (buf_append(&p->raw, blk, e - blk) != 0) {
 				rc = SSE_ENOMEM;
 				goto out;
 			}
-			line = p->line.p;
-			n = p->line.len;
+			blk = e;
+			n = p->linelen + (e - s);
+			line = p->raw.p + p->raw.len - n;
+			p->linelen = 0;
 		} else {
 			line = s;
 			n = e - s;
@@ -326,9 +380,7 @@ scan(struct sse_parser *p, const char *buf, size_t len)
 			p->after_cr = 1;
 
 		if (n > 0) {
-			rc = process_line(p, line, n);
-			buf_clear(&p->line);
-			if (rc != 0)
+			if ((rc = process_line(p, line, n)) != 0)
 				goto out;
 		} else if (p->after_cr) {
 			/* Wait for a possible LF: it belongs in raw. */
@@ -339,9 +391,11 @@ scan(struct sse_parser *p, const char *buf, size_t len)
 			blk = s;
 		}
 	}
-out:
-	if (rc == 0 && buf_append(&p->raw, blk, end - blk) != 0)
+	if (too_big(p, blk, end))
+		rc = SSE_ETOOBIG;
+	else if (buf_append(&p->raw, blk, end - blk) != 0)
 		rc = SSE_ENOMEM;
+out:
 	return rc;
 }
 

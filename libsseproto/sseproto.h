@@ -51,11 +51,18 @@ struct sse_msg {
 	long		 retry;
 };
 
-/* Bytes sse_encode() will write for m, or SSE_EBADFIELD. */
+/*
+ * Bytes sse_encode() will write for m; SSE_EBADFIELD as above; SSE_EINVAL
+ * when m is NULL, when data is NULL with datalen > 0, or when datalen is
+ * so large that the frame's length might not fit in a ssize_t.
+ */
 ssize_t		 sse_encode_len(const struct sse_msg *m);
 /*
- * Writes the frame of m into buf (no NUL terminator) and returns its
- * length; SSE_EINVAL when size is too small, SSE_EBADFIELD as above.
+ * Writes the frame of m into buf (no NUL terminator) in one pass and
+ * returns its length; SSE_EBADFIELD as above (nothing is written then);
+ * SSE_EINVAL for the reasons above, when buf is NULL or when size is too
+ * small.  After SSE_EINVAL buf may hold part of a frame: size it with
+ * sse_encode_len() when the whole frame is wanted.
  */
 ssize_t		 sse_encode(char *buf, size_t size, const struct sse_msg *m);
 /* Same, into a new malloc'd buffer (*outp, *lenp); the caller frees it. */
@@ -101,9 +108,24 @@ struct sse_parser *sse_parser_new(const struct sse_parser_cb *cb);
 void		 sse_parser_free(struct sse_parser *p);
 /* Forget any partial event and the BOM state, keep the last event id. */
 void		 sse_parser_reset(struct sse_parser *p);
-/* 0, or SSE_ENOMEM (the parser is then reset). */
+/*
+ * 0; SSE_ETOOBIG when the event block being read (its lines with their
+ * line ends, up to and including the blank line) grows past the maximum;
+ * SSE_ENOMEM.  After an error the parser is reset, with the rest of the
+ * block lost: the caller should drop the stream.  Calls made before the
+ * error do not depend on how the input was chunked.
+ */
 int		 sse_parser_feed(struct sse_parser *p, const char *buf,
 		    size_t len);
+/*
+ * Set the largest event block sse_parser_feed accepts, in bytes; the
+ * default is SSE_PARSER_MAX_BLOCK, SIZE_MAX lifts the limit.  The parser
+ * keeps a block that spans chunks, so a server that never ended a line or
+ * a block would otherwise grow it without bound.  64 MiB leaves room for
+ * ssed's largest events (16 MiB of data) in any ordinary framing.
+ */
+#define SSE_PARSER_MAX_BLOCK	(64u * 1024 * 1024)
+void		 sse_parser_set_max(struct sse_parser *p, size_t max);
 /*
  * The stream ended (EOF, or the connection is about to be retried).  A
  * block whose blank line was a lone CR at the very end of the input is

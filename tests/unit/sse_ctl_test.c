@@ -76,6 +76,22 @@ pack_publish(struct sse_ctl_writer *w, uint64_t seq)
 	ck_assert_int_eq(sse_ctl_end(w), 0);
 }
 
+/*
+ * End the only frame in w and decode it into u, which is set up here
+ * and destroyed by the caller.
+ */
+static void
+end_and_decode(struct sse_ctl_writer *w, msgpack_unpacked *u)
+{
+	size_t framelen;
+
+	ck_assert_int_eq(sse_ctl_end(w), 0);
+	msgpack_unpacked_init(u);
+	ck_assert_int_eq(sse_ctl_frame_decode(w->sb.data, w->sb.size,
+	    SSE_CTL_MAX_FRAME, u, &framelen), 0);
+	ck_assert_uint_eq(framelen, w->sb.size);
+}
+
 START_TEST(ctl_request_round_trips_through_a_frame)
 {
 	struct sse_ctl_writer w;
@@ -277,29 +293,46 @@ START_TEST(ctl_huge_announced_counts_are_refused_cheaply)
 }
 END_TEST
 
+/*
+ * ssed-control(7): containers nested more than 32 deep get BAD_FRAME.
+ * The outer map counts: {"x": [[...]]} with 31 arrays is 32 deep and
+ * passes, with 32 arrays it is refused, whether the innermost array
+ * holds nil or is empty.  msgpack-c itself stops at 32 (with a NOMEM
+ * error), so both sides of the limit are pinned.
+ */
 START_TEST(ctl_deep_nesting_is_refused_as_bad_input_not_as_no_memory)
 {
-	const size_t depth = 100000;
+	const size_t depth = 100000, limit = 32;
 	unsigned char *body;
-	size_t i, n;
-	int rc;
+	size_t i, n, arrays;
+	int empty, rc;
 
 	body = malloc(depth + 4);
 	ck_assert_ptr_nonnull(body);
 	body[0] = 0x81;
 	body[1] = 0xa1;
 	body[2] = 'x';
-	/* {"x": [[[ ... nil or [] ... ]]]} at every depth near the limit. */
-	for (n = 1; n < 80; n++) {
-		for (i = 0; i < n; i++)
-			body[3 + i] = 0x91;
-		body[3 + n] = n % 2 ? 0xc0 : 0x90;
-		rc = decode_body(body, n + 4);
-		if (n < 16)
-			ck_assert_msg(rc == 0, "depth %zu: %d", n, rc);
-		else
-			ck_assert_msg(rc == 0 || rc == SSE_EPROTO,
-			    "depth %zu: %d", n, rc);
+	for (arrays = 1; arrays < 80; arrays++) {
+		for (empty = 0; empty < 2; empty++) {
+			/* n - 1 arrays of one, then [nil] or [] */
+			n = arrays - 1;
+			for (i = 0; i < n; i++)
+				body[3 + i] = 0x91;
+			if (empty)
+				body[3 + n++] = 0x90;
+			else {
+				body[3 + n++] = 0x91;
+				body[3 + n++] = 0xc0;
+			}
+			rc = decode_body(body, 3 + n);
+			if (1 + arrays <= limit)
+				ck_assert_msg(rc == 0, "depth %zu%s: %d",
+				    1 + arrays, empty ? " (empty)" : "", rc);
+			else
+				ck_assert_msg(rc == SSE_EPROTO,
+				    "depth %zu%s: %d", 1 + arrays,
+				    empty ? " (empty)" : "", rc);
+		}
 	}
 	for (i = 0; i < depth - 1; i++)
 		body[3 + i] = 0x91;
@@ -373,16 +406,12 @@ check_request(void (*pack)(msgpack_packer *), int *op, uint64_t *seq)
 {
 	struct sse_ctl_writer w;
 	msgpack_unpacked u;
-	size_t framelen;
 	int rc;
 
 	sse_ctl_writer_init(&w);
 	sse_ctl_begin(&w);
 	pack(&w.pk);
-	ck_assert_int_eq(sse_ctl_end(&w), 0);
-	msgpack_unpacked_init(&u);
-	ck_assert_int_eq(sse_ctl_frame_decode(w.sb.data, w.sb.size,
-	    SSE_CTL_MAX_FRAME, &u, &framelen), 0);
+	end_and_decode(&w, &u);
 	rc = sse_ctl_request_check(&u.data, op, seq);
 	msgpack_unpacked_destroy(&u);
 	sse_ctl_writer_destroy(&w);
@@ -606,7 +635,7 @@ START_TEST(ctl_getters_read_their_type_and_refuse_the_others)
 	const msgpack_object *m;
 	const char *s;
 	char *d;
-	size_t framelen, len;
+	size_t len;
 	uint64_t uv;
 	int64_t iv;
 	int b;
@@ -614,10 +643,7 @@ START_TEST(ctl_getters_read_their_type_and_refuse_the_others)
 	sse_ctl_writer_init(&w);
 	sse_ctl_begin(&w);
 	pack_fields(&w.pk);
-	ck_assert_int_eq(sse_ctl_end(&w), 0);
-	msgpack_unpacked_init(&u);
-	ck_assert_int_eq(sse_ctl_frame_decode(w.sb.data, w.sb.size,
-	    SSE_CTL_MAX_FRAME, &u, &framelen), 0);
+	end_and_decode(&w, &u);
 	m = &u.data;
 
 	ck_assert_int_eq(sse_ctl_get_str(m, "s", &s, &len), 0);
@@ -672,7 +698,6 @@ parse_reply(int which)
 	struct sse_ctl_reply r;
 	msgpack_unpacked u;
 	msgpack_packer *pk = &w.pk;
-	size_t framelen;
 	int rc;
 
 	sse_ctl_writer_init(&w);
@@ -723,10 +748,7 @@ parse_reply(int which)
 		msgpack_pack_nil(pk);
 		break;
 	}
-	ck_assert_int_eq(sse_ctl_end(&w), 0);
-	msgpack_unpacked_init(&u);
-	ck_assert_int_eq(sse_ctl_frame_decode(w.sb.data, w.sb.size,
-	    SSE_CTL_MAX_FRAME, &u, &framelen), 0);
+	end_and_decode(&w, &u);
 	rc = sse_ctl_reply_parse(&u.data, &r);
 	if (rc < 0) {
 		ck_assert_ptr_null(r.result);
@@ -802,22 +824,32 @@ END_TEST
 
 START_TEST(strerror_names_every_error_code)
 {
-	static const struct {
-		int		 code;
-		const char	*msg;
-	} errs[] = {
-#define X(name, val, msg) { SSE_E##name, msg },
+	static const int codes[] = {
+#define X(name, val, msg) SSE_E##name,
 #include "sse_errors.def"
 #undef X
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
-		ck_assert_int_lt(errs[i].code, 0);
-		ck_assert_str_eq(sse_strerror(errs[i].code), errs[i].msg);
+	/* Every code is negative and has its own message. */
+	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		ck_assert_int_lt(codes[i], 0);
+		ck_assert_str_ne(sse_strerror(codes[i]), "unknown error");
+		if (i > 0)
+			ck_assert_str_ne(sse_strerror(codes[i]),
+			    sse_strerror(codes[i - 1]));
 	}
+	/* A few that users see, spelt out: the table may not drift. */
+	ck_assert_str_eq(sse_strerror(SSE_ENOMEM), "out of memory");
+	ck_assert_str_eq(sse_strerror(SSE_EBADFIELD),
+	    "id or event contains CR, LF or NUL");
+	ck_assert_str_eq(sse_strerror(SSE_ETOOBIG),
+	    "frame larger than the allowed maximum");
+	ck_assert_str_eq(sse_strerror(SSE_EVERSION),
+	    "unsupported protocol version");
 	ck_assert_str_eq(sse_strerror(0), "success");
 	ck_assert_str_eq(sse_strerror(-1000), "unknown error");
+	ck_assert_str_eq(sse_strerror(1), "unknown error");
 }
 END_TEST
 

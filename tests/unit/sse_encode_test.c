@@ -9,19 +9,32 @@
 
 #include "sseproto.h"
 
-/* Encode m three ways, check they agree, and return the frame. */
+/*
+ * Encode m three ways, check they agree, and return the frame.  Every
+ * buffer too small by any amount is refused, and written (if at all)
+ * only within its size: each is malloc'd to size, for ASan to watch.
+ */
 static char *
 encode(const struct sse_msg *m, size_t *lenp)
 {
-	char *a, *b;
+	char *a, *b, *c;
 	ssize_t n, len;
-	size_t alen;
+	size_t alen, size;
 
 	len = sse_encode_len(m);
 	ck_assert_int_gt(len, 0);
+	for (size = 0; size < (size_t)len; size++) {
+		c = malloc(size > 0 ? size : 1);
+		ck_assert_ptr_nonnull(c);
+		ck_assert_int_eq(sse_encode(c, size, m), SSE_EINVAL);
+		free(c);
+	}
 	b = malloc(len + 1);
 	ck_assert_ptr_nonnull(b);
-	ck_assert_int_eq(sse_encode(b, len - 1, m), SSE_EINVAL);
+	b[len] = '#';
+	n = sse_encode(b, len + 1, m);
+	ck_assert_int_eq(n, len);
+	ck_assert_int_eq(b[len], '#');
 	n = sse_encode(b, len, m);
 	ck_assert_int_eq(n, len);
 	b[len] = '\0';
@@ -113,12 +126,18 @@ START_TEST(encoder_refuses_id_or_event_with_cr_lf_or_nul)
 	char buf[64], *out = NULL;
 	size_t i, len = 0;
 
+	memset(buf, '#', sizeof(buf));
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		m.id = bad[i];
 		m.event = NULL;
 		ck_assert_int_eq(sse_encode_len(&m), SSE_EBADFIELD);
 		ck_assert_int_eq(sse_encode(buf, sizeof(buf), &m),
 		    SSE_EBADFIELD);
+		/* Fields are judged before anything is written. */
+		ck_assert_int_eq(buf[0], '#');
+		/* And before the buffer is: a bad field is the error. */
+		ck_assert_int_eq(sse_encode(buf, 1, &m), SSE_EBADFIELD);
+		ck_assert_int_eq(sse_encode(NULL, 0, &m), SSE_EBADFIELD);
 		ck_assert_int_eq(sse_encode_alloc(&m, &out, &len),
 		    SSE_EBADFIELD);
 		ck_assert_ptr_null(out);

@@ -9,6 +9,7 @@
  * happen inside its shared library and are not wrapped.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -122,6 +123,7 @@ START_TEST(parser_reports_every_failed_allocation_and_recovers)
 		events = 0;
 		ck_assert_int_eq(sse_parser_feed(p, s, len), 0);
 		ck_assert_int_eq(events, 3);
+		ck_assert_str_eq(sse_parser_last_id(p), "3");
 		sse_parser_free(p);
 	}
 	ck_assert_int_gt(failures, 2);
@@ -130,19 +132,118 @@ START_TEST(parser_reports_every_failed_allocation_and_recovers)
 }
 END_TEST
 
-START_TEST(parser_set_last_id_fails_cleanly)
+/*
+ * The id of the last event seen.  No ck_assert here: Check allocates
+ * even for an assertion that holds, which would use up the armed failure.
+ */
+static void
+save_id(const struct sse_event *ev, void *arg)
 {
-	struct sse_parser_cb	 cb = { count_event, NULL, NULL, NULL };
+	char *id = arg;
+
+	snprintf(id, 200, "%s", ev->id);
+}
+
+/* An id longer than any buffer the parser has so far: they must grow. */
+static const char long_id[] = "a-very-long-id-0123456789"
+    "0123456789012345678901234567890123456789"
+    "0123456789012345678901234567890123456789";
+
+/*
+ * A new parser whose last id is "1" and whose data buffer is in use,
+ * so that what fails later is the growth of the id buffers.
+ */
+static struct sse_parser *
+parser_at_id_1(char *id)
+{
+	static const char warm[] = "data: warm\n\n";
+	struct sse_parser_cb	 cb = { save_id, NULL, NULL, id };
 	struct sse_parser	*p = sse_parser_new(&cb);
 
 	ck_assert_ptr_nonnull(p);
-	arm(1);
-	ck_assert_int_eq(sse_parser_set_last_id(p, "a-very-long-id-0123456789"
-	    "0123456789012345678901234567890123456789"), SSE_ENOMEM);
-	fired();
-	ck_assert_int_eq(sse_parser_set_last_id(p, "ok"), 0);
-	ck_assert_str_eq(sse_parser_last_id(p), "ok");
-	sse_parser_free(p);
+	ck_assert_int_eq(sse_parser_set_last_id(p, "1"), 0);
+	ck_assert_int_eq(sse_parser_feed(p, warm, sizeof(warm) - 1), 0);
+	ck_assert_str_eq(id, "1");
+	return p;
+}
+
+/* After a failure the last id is still "1", for the next event too. */
+static void
+check_id_1_kept(struct sse_parser *p, char *id)
+{
+	static const char next[] = "data: next\n\n";
+
+	ck_assert_str_eq(sse_parser_last_id(p), "1");
+	id[0] = '\0';
+	ck_assert_int_eq(sse_parser_feed(p, next, sizeof(next) - 1), 0);
+	ck_assert_str_eq(id, "1");
+	ck_assert_str_eq(sse_parser_last_id(p), "1");
+}
+
+START_TEST(parser_set_last_id_fails_cleanly)
+{
+	struct sse_parser	*p;
+	char			 id[200];
+	int			 n, rc;
+
+	for (n = 1; n < 20; n++) {
+		p = parser_at_id_1(id);
+		arm(n);
+		rc = sse_parser_set_last_id(p, long_id);
+		if (!fired()) {
+			ck_assert_int_eq(rc, 0);
+			ck_assert_str_eq(sse_parser_last_id(p), long_id);
+			sse_parser_free(p);
+			break;
+		}
+		ck_assert_int_eq(rc, SSE_ENOMEM);
+		check_id_1_kept(p, id);
+		sse_parser_free(p);
+	}
+	/* Both id buffers grow: both failures were tried. */
+	ck_assert_int_eq(n, 3);
+}
+END_TEST
+
+/*
+ * An id line, then the blank line that puts it in force, with every
+ * allocation on the way failed in turn, among them the growth of the
+ * last id at dispatch: a failure must leave the id in force before it.
+ */
+START_TEST(parser_keeps_the_last_id_when_memory_runs_out)
+{
+	struct sse_parser	*p;
+	char			 in[300], id[200];
+	size_t			 len, i, step;
+	int			 n, rc, failures;
+
+	len = snprintf(in, sizeof(in), "id: %s\ndata: b\n\n", long_id);
+	for (step = 1; step <= len; step += len - 1) {
+		failures = 0;
+		for (n = 1; n < 50; n++) {
+			p = parser_at_id_1(id);
+			arm(n);
+			rc = 0;
+			for (i = 0; i < len && rc == 0; i += step)
+				rc = sse_parser_feed(p, in + i,
+				    len - i < step ? len - i : step);
+			if (!fired()) {
+				ck_assert_int_eq(rc, 0);
+				ck_assert_str_eq(id, long_id);
+				ck_assert_str_eq(sse_parser_last_id(p),
+				    long_id);
+				sse_parser_free(p);
+				break;
+			}
+			failures++;
+			ck_assert_int_eq(rc, SSE_ENOMEM);
+			check_id_1_kept(p, id);
+			sse_parser_free(p);
+		}
+		ck_assert_int_lt(n, 50);
+		/* At least the id line's buffer and the last id grew. */
+		ck_assert_int_ge(failures, 2);
+	}
 }
 END_TEST
 
@@ -241,6 +342,7 @@ fault_suite(void)
 
 	tcase_add_test(tc, parser_reports_every_failed_allocation_and_recovers);
 	tcase_add_test(tc, parser_set_last_id_fails_cleanly);
+	tcase_add_test(tc, parser_keeps_the_last_id_when_memory_runs_out);
 	tcase_add_test(tc, encoder_alloc_fails_with_enomem);
 	tcase_add_test(tc,
 	    writer_drops_the_frame_that_ran_out_and_keeps_the_others);

@@ -7,6 +7,7 @@
 #include <check.h>
 #include <errno.h>
 #include <glob.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -495,6 +496,144 @@ START_TEST(parser_joins_a_line_spread_over_many_chunks)
 }
 END_TEST
 
+/*
+ * Feed in[0..len) to a parser whose blocks may be max bytes: first cut
+ * bytes, then the rest step bytes at a time (all at once when step is 0),
+ * then end it.  The callbacks go to t; returns the first error, or 0.
+ */
+static int
+feed_limited(const char *in, size_t len, size_t max, size_t cut, size_t step,
+    struct transcript *t)
+{
+	struct sse_parser_cb cb = { on_event, on_retry, on_comment, t };
+	struct sse_parser *p;
+	size_t i, n;
+	int rc;
+
+	p = sse_parser_new(&cb);
+	ck_assert_ptr_nonnull(p);
+	sse_parser_set_max(p, max);
+	rc = sse_parser_feed(p, in, cut);
+	for (i = cut; i < len && rc == 0; i += n) {
+		n = step == 0 || len - i < step ? len - i : step;
+		rc = sse_parser_feed(p, in + i, n);
+	}
+	if (rc == 0)
+		rc = sse_parser_end(p);
+	sse_parser_free(p);
+	return rc;
+}
+
+/*
+ * The limit counts a block's bytes with their line ends, the blank line
+ * included: a block of exactly max bytes passes and one more byte is
+ * refused, with the same callbacks before the error however it is cut.
+ */
+START_TEST(parser_refuses_a_block_over_the_maximum_however_it_is_cut)
+{
+	static const struct {
+		const char	*in;
+		size_t		 max;
+		int		 rc;
+		const char	*out;
+	} cases[] = {
+		{ "data: 12345\n\n", 13, 0,
+		    "event \"\" \"message\" \"12345\"\n" },
+		{ "data: 123456\n\n", 13, SSE_ETOOBIG, "" },
+		{ "data: x\r\n\r\n", 11, 0,
+		    "event \"\" \"message\" \"x\"\n" },
+		{ "data: x\r\n\r\n", 10, SSE_ETOOBIG, "" },
+		{ "data: x\r\r", 9, 0, "event \"\" \"message\" \"x\"\n" },
+		{ "data: x\r\r", 8, SSE_ETOOBIG, "" },
+		/* Each block counts alone; the line over the limit is unseen. */
+		{ "data: a\n\n:c\nretry: 5\n:d\n\n", 9, SSE_ETOOBIG,
+		    "event \"\" \"message\" \"a\"\ncomment \"c\"\n" },
+		{ "data: a\n\n:c\nretry: 5\n:d\n\n", 16, 0,
+		    "event \"\" \"message\" \"a\"\ncomment \"c\"\nretry 5\n"
+		    "comment \"d\"\n" },
+		/* The blank line counts. */
+		{ "data: a\n\n:c\nretry: 5\n:d\n\n", 15, SSE_ETOOBIG,
+		    "event \"\" \"message\" \"a\"\ncomment \"c\"\nretry 5\n"
+		    "comment \"d\"\n" },
+		/* An unended line is refused before it ends. */
+		{ "data: a\n\ndata: bbbbbbbbbbbbbbbbbbbb", 12, SSE_ETOOBIG,
+		    "event \"\" \"message\" \"a\"\n" },
+	};
+	struct transcript t;
+	struct vector none;
+	size_t i, len, cut, step;
+	char how[64];
+	int rc;
+
+	memset(&none, 0, sizeof(none));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		len = strlen(cases[i].in);
+		for (cut = 0; cut <= len; cut++) {
+			for (step = 0; step <= len; step++) {
+				memset(&t, 0, sizeof(t));
+				t.v = &none;
+				bytes_add(&t.out, "", 0);
+				rc = feed_limited(cases[i].in, len,
+				    cases[i].max, cut, step, &t);
+				snprintf(how, sizeof(how), "cut %zu step %zu",
+				    cut, step);
+				ck_assert_msg(rc == cases[i].rc,
+				    "case %zu %s: %d", i, how, rc);
+				ck_assert_msg(strcmp(t.out.p, cases[i].out) ==
+				    0, "case %zu %s:\nexpected:\n%sgot:\n%s",
+				    i, how, cases[i].out, t.out.p);
+				free(t.out.p);
+			}
+		}
+	}
+}
+END_TEST
+
+/*
+ * A server that never ends its line is stopped at the default maximum,
+ * and the parser, reset by the error, reads the next stream.
+ */
+START_TEST(parser_stops_an_endless_line_at_the_default_maximum)
+{
+	static const char next[] = "data: ok\n\n";
+	struct count c = { 0, 0, "" };
+	struct sse_parser_cb cb = { count_event, NULL, NULL, &c };
+	struct sse_parser *p;
+	const size_t chunk = 1024 * 1024;
+	char *buf;
+	size_t fed = 0;
+	int rc;
+
+	buf = malloc(chunk);
+	ck_assert_ptr_nonnull(buf);
+	memset(buf, 'x', chunk);
+	p = sse_parser_new(&cb);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(sse_parser_feed(p, "data: ", 6), 0);
+	fed = 6;
+	while ((rc = sse_parser_feed(p, buf, chunk)) == 0) {
+		fed += chunk;
+		ck_assert_uint_le(fed, SSE_PARSER_MAX_BLOCK);
+	}
+	ck_assert_int_eq(rc, SSE_ETOOBIG);
+	ck_assert_uint_gt(fed + chunk, SSE_PARSER_MAX_BLOCK);
+	ck_assert_uint_eq(c.events, 0);
+	ck_assert_int_eq(sse_parser_feed(p, next, sizeof(next) - 1), 0);
+	ck_assert_uint_eq(c.events, 1);
+	ck_assert_str_eq(c.lastdata, "ok");
+	/* Lifted, the limit lets the same line through. */
+	sse_parser_set_max(p, SIZE_MAX);
+	ck_assert_int_eq(sse_parser_feed(p, "data: ", 6), 0);
+	for (fed = 6; fed <= SSE_PARSER_MAX_BLOCK; fed += chunk)
+		ck_assert_int_eq(sse_parser_feed(p, buf, chunk), 0);
+	ck_assert_int_eq(sse_parser_feed(p, "\n\n", 2), 0);
+	ck_assert_uint_eq(c.events, 2);
+	ck_assert_uint_eq(c.bytes, 2 + (fed - 6));
+	sse_parser_free(p);
+	free(buf);
+}
+END_TEST
+
 static Suite *
 parse_suite(void)
 {
@@ -516,6 +655,9 @@ parse_suite(void)
 	    parser_reset_drops_the_partial_event_and_keeps_the_last_id);
 	tcase_add_test(tc, parser_stays_linear_on_big_chunks_of_cr_or_lf_lines);
 	tcase_add_test(tc, parser_joins_a_line_spread_over_many_chunks);
+	tcase_add_test(tc,
+	    parser_refuses_a_block_over_the_maximum_however_it_is_cut);
+	tcase_add_test(tc, parser_stops_an_endless_line_at_the_default_maximum);
 	suite_add_tcase(s, tc);
 	return s;
 }
