@@ -137,8 +137,7 @@ broker_publish(struct topic *t, const char *type, const char *data,
 	topic_rate_tick(t);
 	for (l = t->links; l != NULL; l = next) {
 		next = l->next;
-		sub_deliver(l->sub, ev);
-		n++;
+		n += (unsigned)sub_deliver(l->sub, ev);
 	}
 	if (broker.on_publish != NULL)
 		broker.on_publish(ev);

@@ -57,7 +57,7 @@ struct broker_stats {
 	uint64_t	kicks;
 	uint64_t	replays;
 	uint64_t	replays_incomplete;
-	uint64_t	closed[16];	/* by enum close_reason */
+	uint64_t	closed[CLOSE_NREASONS];	/* by enum close_reason */
 	uint64_t	queue_high_water;
 };
 
@@ -100,7 +100,7 @@ int	 broker_check_event(const char *topic, const char *type,
 /*
  * Publish data on topic t.  On success returns 0, with *evp holding a
  * reference the caller drops (event_unref) and *nsubs the number of
- * subscribers it went to.  SSE_EBADFIELD for a bad type, SSE_ENOMEM.
+ * streams it was sent or queued to (a type filter may leave some out).  SSE_EBADFIELD for a bad type, SSE_ENOMEM.
  */
 int	 broker_publish(struct topic *t, const char *type, const char *data,
 	    size_t len, struct event **evp, unsigned *nsubs);

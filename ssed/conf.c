@@ -16,8 +16,9 @@
 #include "conf.h"
 #include "control.h"
 
+/* OPT_SECS stores ms in an int, OPT_SECS64 in an int64_t. */
 enum opt_type { OPT_FLAG, OPT_STR, OPT_LIST, OPT_UINT, OPT_SIZE, OPT_SECS,
-    OPT_MS, OPT_CHOICE };
+    OPT_SECS64, OPT_CHOICE };
 
 struct opt {
 	const char	*name;
@@ -66,7 +67,7 @@ static const struct opt opts[] = {
 	    "(default 3000)", OFF(broker.retry_ms), 86400000, NULL },
 	{ "history-size", 258, OPT_SIZE, "N", "events kept per topic "
 	    "(default 1000)", OFF(broker.history.max_events), 10000000, NULL },
-	{ "history-ttl", 259, OPT_SECS, "SECS", "max age of kept events "
+	{ "history-ttl", 259, OPT_SECS64, "SECS", "max age of kept events "
 	    "(default 86400, 0 = none)", OFF(broker.history.max_age_ms),
 	    315360000, NULL },
 	{ "max-event-size", 260, OPT_SIZE, "BYTES", "largest event "
@@ -213,10 +214,10 @@ apply(struct ssed_config *cfg, const struct opt *o, const char *arg)
 		*(size_t *)base = (size_t)n;
 		break;
 	case OPT_SECS:
-		if (o->off == OFF(broker.history.max_age_ms))
-			*(int64_t *)base = (int64_t)n * 1000;
-		else
-			*(int *)base = (int)n * 1000;
+		*(int *)base = (int)n * 1000;
+		break;
+	case OPT_SECS64:
+		*(int64_t *)base = (int64_t)n * 1000;
 		break;
 	default:
 		*(int *)base = (int)n;
@@ -315,8 +316,15 @@ read_config_file(struct ssed_config *cfg, const char *path)
 			goto out;
 		}
 		if (asprintf(&arg, "--%s%s%s", o->name, *v ? "=" : "", v) == -1 ||
-		    add_arg(cfg, arg) == -1)
+		    add_arg(cfg, arg) == -1) {
+			config_error(cfg, "%s: out of memory", path);
 			goto out;
+		}
+	}
+	/* fopen() succeeds on a directory; the read is what fails. */
+	if (ferror(fp)) {
+		config_error(cfg, "cannot read %s: %s", path, strerror(errno));
+		goto out;
 	}
 	rc = 0;
 out:

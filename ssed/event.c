@@ -104,13 +104,6 @@ evid_next(int64_t now_ms)
 	return last_id;
 }
 
-void
-evid_floor(const struct evid *id)
-{
-	if (evid_cmp(id, &last_id) > 0)
-		last_id = *id;
-}
-
 static struct frame *
 frame_alloc(size_t textlen)
 {

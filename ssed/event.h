@@ -30,11 +30,9 @@ int	 evid_parse(const char *s, size_t len, struct evid *);
 void	 evid_format(const struct evid *, char buf[EVID_STRLEN]);
 /*
  * The next id of the broker: strictly greater than every id handed out
- * before, even when the wall clock steps back.  evid_floor() raises the
- * floor (ids loaded from a durable store).
+ * before, even when the wall clock steps back.
  */
 struct evid	 evid_next(int64_t now_ms);
-void		 evid_floor(const struct evid *);
 
 struct frame {
 	unsigned	 refs;

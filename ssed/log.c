@@ -86,7 +86,7 @@ log_fields(enum log_level lvl, const char *what, const struct log_field *f,
 void
 log_msg(enum log_level lvl, const char *fmt, ...)
 {
-	char	 msg[2048], ts[64];
+	char	 msg[2048];
 	va_list	 ap;
 
 	if (lvl == LOG_LVL_DEBUG && !log_verbose)
@@ -94,10 +94,5 @@ log_msg(enum log_level lvl, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	timestamp(ts);
-	if (log_json)
-		emit_json(json_pack("{s:s, s:s, s:s}", "time", ts,
-		    "level", level_names[lvl], "msg", msg));
-	else
-		fprintf(stderr, "%s ssed[%s]: %s\n", ts, level_names[lvl], msg);
+	log_fields(lvl, msg, NULL, 0);
 }

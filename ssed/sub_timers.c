@@ -25,7 +25,7 @@ typed_ping(void)
 {
 	char		 data[64], ts[32];
 	struct sse_msg	 m = { .event = "ping", .retry = -1 };
-	time_t		 now = time(NULL);
+	time_t		 now = (time_t)(loop_wallclock() / 1000);
 	struct tm	 tm;
 	int		 err;
 
@@ -48,7 +48,8 @@ heartbeat(struct loop_timer *t)
 		if (s->state != SUB_LIVE)
 			continue;
 		if (s->kind == SUB_UPDATES) {
-			sub_send_frame(s, comment_ping);
+			if (comment_ping != NULL)	/* NULL: out of memory */
+				sub_send_frame(s, comment_ping);
 			continue;
 		}
 		if (s->types != 0 && (s->types & SUB_T_PING) == 0)

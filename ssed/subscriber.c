@@ -279,23 +279,24 @@ sub_queue(struct sub *s, struct frame *f, int is_event)
 	return q_push(s, f, 0);
 }
 
-void
+int
 sub_deliver(struct sub *s, struct event *ev)
 {
 	struct frame	*f;
 	int		 nomem;
 
 	if (!sub_is_active(s))
-		return;
+		return 0;
 	if ((f = sub_frame_for(s, ev, &nomem)) == NULL) {
 		if (nomem)
 			sub_abort(s, CLOSE_NOMEM);
-		return;
+		return 0;
 	}
 	s->events_sent++;
 	broker.stats.events_delivered++;
 	s->last = ev->id;
 	sub_send_frame(s, f);
+	return 1;
 }
 
 int
@@ -347,8 +348,11 @@ expiry_cb(struct loop_timer *t)
 int
 sub_set_expiry(struct sub *s, int64_t t)
 {
-	int64_t ms = t * 1000 - loop_wallclock();
+	int64_t ms;
 
+	if (t > INT64_MAX / 1000)	/* never, in practice */
+		return 0;
+	ms = t * 1000 - loop_wallclock();
 	if (s->expiry == NULL &&
 	    (s->expiry = calloc(1, sizeof(*s->expiry))) == NULL)
 		return -1;
@@ -402,11 +406,11 @@ sub_finish(struct sub *s, int clean, int reason)
 	}
 	s->state = SUB_DONE;
 	s->clean = clean;
-	q_clear(s);
 	if (s->owned) {
 		int fd = s->io.fd;
 
-		loop_del(&s->io);
+		loop_del(&s->io);	/* first: q_clear() has nothing to re-arm */
+		q_clear(s);
 		/* A clean end of a chunked stream is its last chunk. */
 		if (fd != -1 && clean && s->chunked)
 			(void)send(fd, "0\r\n\r\n", 5, MSG_NOSIGNAL |
@@ -414,7 +418,8 @@ sub_finish(struct sub *s, int clean, int reason)
 		if (fd != -1)
 			close(fd);
 		s->ops->finish(s);
-	}
+	} else
+		q_clear(s);
 }
 
 void
@@ -454,9 +459,12 @@ sub_close_with(struct sub *s, struct frame *last, int reason)
 	s->reason = reason;
 	broker.stats.closed[reason]++;
 	s->state = SUB_CLOSING;
-	/* The last frame goes out even past the bound. */
+	/*
+	 * The last frame goes out even past the bound.  Out of memory, the
+	 * stream ends at once, and cleanly only when no frame is half sent.
+	 */
 	if (last == NULL || q_push(s, last, 0) == -1)
-		sub_finish(s, 1, reason);
+		sub_finish(s, s->qlen == 0, reason);
 	else if (s->owned)
 		q_flush(s);
 }

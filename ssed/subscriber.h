@@ -47,7 +47,6 @@ enum {
 #define X(name, bit, str) SUB_T_##name = (bit),
 	SUB_TYPES(X)
 #undef X
-	SUB_T_ALL = 0xf
 };
 /* The bit of a type name (len bytes), or 0 when unknown. */
 unsigned	 sub_type_bit(const char *name, size_t len);
@@ -89,7 +88,7 @@ struct sub {
 
 	struct qent		*q;
 	unsigned		 qhead, qcap;
-	int64_t			 stalled_since;	/* monotonic ms, 0 = not */
+	int64_t			 stalled_since;	/* monotonic ms, while stalled */
 
 	char			*user;
 	char			*client_id;
@@ -118,8 +117,11 @@ int		 sub_queue(struct sub *, struct frame *, int is_event);
 struct frame	*sub_frame_for(struct sub *, struct event *, int *nomem);
 /* Queue a retained event for a resuming subscriber; 0 or -1. */
 int		 sub_replay_event(struct sub *, struct event *);
-/* Deliver a published event (fan-out). */
-void		 sub_deliver(struct sub *, struct event *);
+/*
+ * Deliver a published event (fan-out): 1 when it was sent or queued, 0
+ * when the stream's type filter leaves it out or the stream had to go.
+ */
+int		 sub_deliver(struct sub *, struct event *);
 /*
  * Take over the socket fd (a duplicate the subscriber closes), after all
  * the front wrote on it was sent.

@@ -19,7 +19,7 @@ bg curl -sN "$BASE/sse/updates/life" -o "$T_DIR/c1"
 C1=$BG_PID
 bg "$SSECAT" --max-retries 50 --backoff-max 0.5 "$BASE/sse/updates/life" >"$T_DIR/cat.out" 2>"$T_DIR/cat.err"
 CAT=$BG_PID
-wait_for 5 sh -c "[ \"\$($SSECTL --json list --topic life | grep -c '\"id\"')\" -eq 2 ]"
+wait_for 5 streams_are 2 --topic life
 ok $? "two subscribers, configured from the file"
 "$SSECTL" notify life one >/dev/null
 
@@ -54,7 +54,7 @@ is "$WAIT_RC" 0 "curl sees a clean end of stream"
 like "$(tail -c 40 "$T_DIR/c1")" 'retry: 1000' "with a retry: hint last"
 # Restart on the same port: ssecat comes back and resumes.
 start_ssed --config "$T_DIR/ssed.conf" --listen "127.0.0.1:$P" || exit 1
-wait_for 10 sh -c "[ \"\$($SSECTL --json list --topic life | grep -c '\"id\"')\" -eq 1 ]"
+wait_for 10 streams_are 1 --topic life
 ok $? "ssecat reconnects to the restarted ssed"
 "$SSECTL" notify life two >/dev/null
 wait_for 5 grep -q '^two$' "$T_DIR/cat.out"
@@ -77,4 +77,9 @@ like "$out" "^ssed: unknown option '--frobnicate' \\(try 'ssed --help'\\)$" "wit
 out=$("$SSED" --config /nonexistent 2>&1); rc=$?
 is "$rc" 1 "a missing --config file exits 1"
 like "$out" 'cannot read /nonexistent' "and says so"
+# fopen() succeeds on a directory: the read must fail, not start ssed.
+out=$(timeout 10 "$SSED" --config "$T_DIR" --listen 127.0.0.1:0 \
+    --control "$T_DIR/dir.sock" 2>&1); rc=$?
+is "$rc" 1 "a --config that is a directory exits 1"
+like "$out" "cannot read $T_DIR: Is a directory" "and says why"
 done_testing
