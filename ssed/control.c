@@ -77,8 +77,22 @@ ctl_reply_error(struct ctl_client *c, uint64_t seq, const char *code,
 int
 ctl_field_error(struct ctl_client *c, uint64_t seq, const char *field, int err)
 {
-	ctl_reply_error(c, seq, "BAD_REQUEST", "%s: %s", field,
-	    err == SSE_ENOENT ? "missing" : "wrong type");
+	if (err == SSE_ENOMEM)
+		ctl_reply_error(c, seq, "INTERNAL", "%s: out of memory", field);
+	else
+		ctl_reply_error(c, seq, "BAD_REQUEST", "%s: %s", field,
+		    err == SSE_ENOENT ? "missing" : "wrong type");
+	return -1;
+}
+
+int
+ctl_topic_name_check(struct ctl_client *c, uint64_t seq, const char *name,
+    size_t len)
+{
+	if (topic_name_is_valid(name, len))
+		return 0;
+	ctl_reply_error(c, seq, "INVALID_TOPIC", "topic names are 1-200 bytes "
+	    "of A-Z a-z 0-9 . _ ~ : @ -");
 	return -1;
 }
 
@@ -181,6 +195,11 @@ client_free(void *arg)
 	free(c);
 }
 
+/*
+ * Close at once, dropping what is unsent.  The client is freed after this
+ * round; until then it is marked closing, so that no more of its frames
+ * are dispatched.
+ */
 static void
 client_close(struct ctl_client *c)
 {
@@ -188,6 +207,7 @@ client_close(struct ctl_client *c)
 
 	if (fd == -1)
 		return;
+	c->closing = 1;
 	ctl_tail_stop(c);
 	loop_del(&c->io);
 	close(fd);
@@ -202,9 +222,11 @@ client_close(struct ctl_client *c)
 }
 
 /* Write what is pending; close when done and asked to. */
-void
+static void
 ctl_flush(struct ctl_client *c)
 {
+	if (c->io.fd == -1)
+		return;
 	while (c->woff < c->w.sb.size) {
 		ssize_t n = send(c->io.fd, c->w.sb.data + c->woff,
 		    c->w.sb.size - c->woff, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -228,6 +250,19 @@ ctl_flush(struct ctl_client *c)
 		}
 		loop_mod(&c->io, EPOLLIN);
 	} else if (c->w.sb.size - c->woff > CTL_MAX_OUT) {
+		log_warn("%s: control client does not read its replies, "
+		    "closed", __func__);
+		client_close(c);
+	} else
+		loop_mod(&c->io, c->closing ? EPOLLOUT : EPOLLIN | EPOLLOUT);
+}
+
+void
+ctl_send_later(struct ctl_client *c)
+{
+	if (c->io.fd == -1)
+		return;
+	if (c->w.sb.size - c->woff > CTL_MAX_OUT) {
 		log_warn("%s: control client does not read its replies, "
 		    "closed", __func__);
 		client_close(c);
@@ -273,6 +308,12 @@ client_read(struct ctl_client *c)
 		if (rc == SSE_ETOOBIG) {
 			ctl_reply_error(c, 0, "FRAME_TOO_LARGE", "frames are at "
 			    "most %u bytes", CTL_MAX_FRAME);
+			c->closing = 1;
+			break;
+		}
+		if (rc == SSE_ENOMEM) {
+			ctl_reply_error(c, 0, "INTERNAL", "out of memory while "
+			    "reading a request");
 			c->closing = 1;
 			break;
 		}

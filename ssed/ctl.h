@@ -32,9 +32,15 @@ typedef void	(*ctl_handler)(struct ctl_client *, const msgpack_object *,
 
 void	ctl_reply_error(struct ctl_client *, uint64_t seq, const char *code,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-/* BAD_REQUEST naming the field (missing / wrong type); returns -1. */
+/*
+ * BAD_REQUEST naming the field (missing / wrong type), or INTERNAL when
+ * err is SSE_ENOMEM; returns -1.
+ */
 int	ctl_field_error(struct ctl_client *, uint64_t seq, const char *field,
 	    int err);
+/* 0 when name is a valid topic name, else INVALID_TOPIC and -1. */
+int	ctl_topic_name_check(struct ctl_client *, uint64_t seq,
+	    const char *name, size_t len);
 /* {seq, result: <map of n fields>}: pack the fields, then ctl_result_end. */
 msgpack_packer *ctl_result_begin(struct ctl_client *, uint64_t seq,
 	    size_t n);
@@ -43,8 +49,12 @@ void	ctl_pack_kv_str(msgpack_packer *, const char *k, const char *v);
 void	ctl_pack_kv_strn(msgpack_packer *, const char *k, const char *v,
 	    size_t n);
 void	ctl_pack_kv_u64(msgpack_packer *, const char *k, uint64_t v);
-/* Send what is packed now (streaming replies). */
-void	ctl_flush(struct ctl_client *);
+/*
+ * Have what is packed sent from the loop once the socket is writable
+ * (streaming replies, packed outside the client's own requests); a client
+ * with too much unsent is closed.
+ */
+void	ctl_send_later(struct ctl_client *);
 
 void	op_publish(struct ctl_client *, const msgpack_object *, uint64_t);
 void	op_history(struct ctl_client *, const msgpack_object *, uint64_t);

@@ -20,21 +20,22 @@ str_eq(const char *a, size_t alen, const char *b)
 	return b != NULL && strlen(b) == alen && memcmp(a, b, alen) == 0;
 }
 
+/* An active stream's links all have their topic. */
 static int
-sub_follows(const struct sub *s, const char *topic, size_t len)
+sub_follows(const struct sub *s, const struct topic *t)
 {
 	unsigned i;
 
 	for (i = 0; i < s->nlinks; i++)
-		if (s->links[i].topic != NULL &&
-		    str_eq(topic, len, s->links[i].topic->name))
+		if (s->links[i].topic == t)
 			return 1;
 	return 0;
 }
 
 struct sub_filter {
-	const char	*topic, *user, *client_id, *remote;
-	size_t		 topiclen, userlen, client_idlen, remotelen;
+	const char		*topic, *user, *client_id, *remote;
+	size_t			 topiclen, userlen, client_idlen, remotelen;
+	const struct topic	*t;	/* topic, if it exists */
 };
 
 static int
@@ -56,6 +57,8 @@ filter_parse(struct ctl_client *c, uint64_t seq, const msgpack_object *req,
 		if (err == SSE_ETYPE)
 			return ctl_field_error(c, seq, keys[i], err);
 	}
+	if (f->topic != NULL)
+		f->t = topic_find(f->topic, f->topiclen);
 	return 0;
 }
 
@@ -64,7 +67,7 @@ filter_match(const struct sub_filter *f, const struct sub *s)
 {
 	if (!sub_is_active(s))
 		return 0;
-	if (f->topic != NULL && !sub_follows(s, f->topic, f->topiclen))
+	if (f->topic != NULL && (f->t == NULL || !sub_follows(s, f->t)))
 		return 0;
 	if (f->user != NULL && !str_eq(f->user, f->userlen, s->user))
 		return 0;
@@ -79,12 +82,12 @@ filter_match(const struct sub_filter *f, const struct sub *s)
 static const char *const state_names[] = { "starting", "live", "closing",
     "done" };
 
-/* A connection; full adds what only "show" prints. */
+/* An active connection; full adds what only "show" prints. */
 static void
 pack_conn(msgpack_packer *pk, const struct sub *s, int full)
 {
 	char		 idbuf[EVID_STRLEN];
-	unsigned	 i, n = 0;
+	unsigned	 i;
 
 	msgpack_pack_map(pk, full ? 17 : 11);
 	if (full) {
@@ -103,13 +106,9 @@ pack_conn(msgpack_packer *pk, const struct sub *s, int full)
 	ctl_pack_kv_str(pk, "endpoint", s->kind == SUB_EVENTS ? "events" :
 	    "updates");
 	sse_ctl_pack_str(pk, "topics");
+	msgpack_pack_array(pk, s->nlinks);
 	for (i = 0; i < s->nlinks; i++)
-		if (s->links[i].topic != NULL)
-			n++;
-	msgpack_pack_array(pk, n);
-	for (i = 0; i < s->nlinks; i++)
-		if (s->links[i].topic != NULL)
-			sse_ctl_pack_str(pk, s->links[i].topic->name);
+		sse_ctl_pack_str(pk, s->links[i].topic->name);
 	ctl_pack_kv_str(pk, "user", s->user);
 	ctl_pack_kv_str(pk, "client_id", s->client_id);
 	ctl_pack_kv_str(pk, "remote", s->remote);

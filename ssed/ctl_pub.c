@@ -14,12 +14,15 @@
 #include "topic.h"
 
 #define TYPE_MAX	256
+#define TTL_MAX		(10ULL * 365 * 24 * 3600)	/* 10 years */
 
 struct pub_item {
 	const char	*topic, *data, *type;
 	size_t		 topiclen, datalen, typelen;
 	char		 tname[TOPIC_NAME_MAX + 1];
 	char		 tbuf[TYPE_MAX + 1];
+	struct event	*ev;		/* once published */
+	unsigned	 nsubs;
 };
 
 /* Check one event fully before anything is published. */
@@ -33,12 +36,15 @@ item_parse(struct ctl_client *c, uint64_t seq, const msgpack_object *o,
 	memset(it, 0, sizeof(*it));
 	if ((err = sse_ctl_get_str(o, "topic", &it->topic, &it->topiclen)) != 0)
 		return ctl_field_error(c, seq, "topic", err);
-	if (!topic_name_is_valid(it->topic, it->topiclen)) {
-		ctl_reply_error(c, seq, "INVALID_TOPIC", "topic names are "
-		    "1-200 bytes of A-Z a-z 0-9 . _ ~ : @ -");
+	if (ctl_topic_name_check(c, seq, it->topic, it->topiclen) == -1)
+		return -1;
+	memcpy(it->tname, it->topic, it->topiclen);
+	/* Checking creates nothing: a refused batch leaves no topics. */
+	if (broker_topic_check(it->tname, it->topiclen) != 0) {
+		ctl_reply_error(c, seq, "NOT_FOUND", "no such topic (create it "
+		    "with 'ssectl topics create')");
 		return -1;
 	}
-	memcpy(it->tname, it->topic, it->topiclen);
 	if ((err = sse_ctl_get_str(o, "data", &it->data, &it->datalen)) != 0)
 		return ctl_field_error(c, seq, "data", err);
 	if (it->datalen > broker.cfg.max_event_size) {
@@ -64,17 +70,16 @@ item_parse(struct ctl_client *c, uint64_t seq, const msgpack_object *o,
 		ctl_reply_error(c, seq, "INVALID_EVENT", "%s", why);
 		return -1;
 	}
-	/* Checking creates nothing: a refused batch leaves no topics. */
-	if (broker_topic_check(it->tname, it->topiclen) != 0) {
-		ctl_reply_error(c, seq, "NOT_FOUND", "no such topic (create it "
-		    "with 'ssectl topics create')");
-		return -1;
-	}
 	return 0;
 }
 
+/*
+ * Publish a checked event; on success it->ev holds a reference.  The
+ * tail hook runs inside and may pack frames for any client, this one
+ * too: no reply may be open while this runs.
+ */
 static int
-item_publish(struct pub_item *it, struct event **evp, unsigned *nsubs)
+item_publish(struct pub_item *it)
 {
 	struct topic	*t;
 	int		 err;
@@ -82,7 +87,7 @@ item_publish(struct pub_item *it, struct event **evp, unsigned *nsubs)
 	if ((t = broker_topic(it->tname, it->topiclen, &err)) == NULL)
 		return err;
 	return broker_publish(t, it->type != NULL ? it->tbuf : NULL, it->data,
-	    it->datalen, evp, nsubs);
+	    it->datalen, &it->ev, &it->nsubs);
 }
 
 void
@@ -90,24 +95,23 @@ op_publish(struct ctl_client *c, const msgpack_object *req, uint64_t seq)
 {
 	const msgpack_object	*evs = sse_ctl_get(req, "events");
 	struct pub_item		*items = NULL, one;
-	struct event		*ev;
 	msgpack_packer		*pk;
-	unsigned		 n, i, nsubs, total = 0;
+	unsigned		 n, i, total = 0;
 	int			 err;
 
 	if (evs == NULL) {
 		if (item_parse(c, seq, req, &one) == -1)
 			return;
-		if ((err = item_publish(&one, &ev, &nsubs)) != 0) {
+		if ((err = item_publish(&one)) != 0) {
 			ctl_reply_error(c, seq, "INTERNAL", "%s",
 			    sse_strerror(err));
 			return;
 		}
 		pk = ctl_result_begin(c, seq, 2);
-		ctl_pack_kv_str(pk, "id", ev->idstr);
-		ctl_pack_kv_u64(pk, "subscribers", nsubs);
+		ctl_pack_kv_str(pk, "id", one.ev->idstr);
+		ctl_pack_kv_u64(pk, "subscribers", one.nsubs);
 		ctl_result_end(c);
-		event_unref(ev);
+		event_unref(one.ev);
 		return;
 	}
 	if (evs->type != MSGPACK_OBJECT_ARRAY) {
@@ -123,18 +127,21 @@ op_publish(struct ctl_client *c, const msgpack_object *req, uint64_t seq)
 	for (i = 0; i < n; i++)
 		if (item_parse(c, seq, &evs->via.array.ptr[i], &items[i]) == -1)
 			goto out;
+	/* Publish them all, then reply (see item_publish). */
+	for (i = 0; i < n; i++)
+		if (item_publish(&items[i]) != 0)
+			items[i].ev = NULL;	/* out of memory: a nil id */
 	pk = ctl_result_begin(c, seq, 2);
 	sse_ctl_pack_str(pk, "ids");
 	msgpack_pack_array(pk, n);
 	for (i = 0; i < n; i++) {
-		if (item_publish(&items[i], &ev, &nsubs) != 0) {
-			/* Only when memory runs out; the id is nil. */
+		if (items[i].ev == NULL) {
 			msgpack_pack_nil(pk);
 			continue;
 		}
-		sse_ctl_pack_str(pk, ev->idstr);
-		total += nsubs;
-		event_unref(ev);
+		sse_ctl_pack_str(pk, items[i].ev->idstr);
+		total += items[i].nsubs;
+		event_unref(items[i].ev);
 	}
 	ctl_pack_kv_u64(pk, "subscribers", total);
 	ctl_result_end(c);
@@ -166,11 +173,8 @@ req_topic(struct ctl_client *c, uint64_t seq, const msgpack_object *req)
 		ctl_field_error(c, seq, "topic", err);
 		return NULL;
 	}
-	if (!topic_name_is_valid(name, len)) {
-		ctl_reply_error(c, seq, "INVALID_TOPIC", "topic names are "
-		    "1-200 bytes of A-Z a-z 0-9 . _ ~ : @ -");
+	if (ctl_topic_name_check(c, seq, name, len) == -1)
 		return NULL;
-	}
 	if ((t = topic_find(name, len)) == NULL)
 		ctl_reply_error(c, seq, "NOT_FOUND", "no such topic");
 	return t;
@@ -219,7 +223,10 @@ op_history(struct ctl_client *c, const msgpack_object *req, uint64_t seq)
 /*
  * Tail: the client's socket stays open and every event published on the
  * named topics (all topics when none are named) is sent as another reply
- * with the tail request's seq: {seq, result: {event: {...}}}.
+ * with the tail request's seq: {seq, result: {event: {...}}}.  The hook
+ * runs inside broker_publish(), perhaps in the middle of a request of the
+ * tailing client itself, so it only appends whole frames and leaves the
+ * sending to the loop.
  */
 struct ctl_tail {
 	uint64_t		 seq;
@@ -252,13 +259,13 @@ tail_publish(const struct event *ev)
 
 	for (t = tails; t != NULL; t = next) {
 		next = t->next;
-		if (!tail_wants(t, ev->topic))
+		if (t->c->closing || !tail_wants(t, ev->topic))
 			continue;
 		pk = ctl_result_begin(t->c, t->seq, 1);
 		sse_ctl_pack_str(pk, "event");
 		pack_event(pk, ev);
 		ctl_result_end(t->c);
-		ctl_flush(t->c);	/* may close the client */
+		ctl_send_later(t->c);	/* may close the client */
 	}
 }
 
@@ -349,7 +356,11 @@ str_list(struct ctl_client *c, uint64_t seq, const msgpack_object *req,
 	json_t			*a = json_array();
 	uint32_t		 i;
 
-	if (a == NULL || o == NULL)
+	if (a == NULL) {
+		ctl_reply_error(c, seq, "INTERNAL", "out of memory");
+		return NULL;
+	}
+	if (o == NULL)
 		return a;
 	if (o->type != MSGPACK_OBJECT_ARRAY)
 		goto bad;
@@ -388,6 +399,11 @@ op_token(struct ctl_client *c, const msgpack_object *req, uint64_t seq)
 	}
 	if ((err = sse_ctl_get_uint(req, "ttl", &ttl)) == SSE_ETYPE) {
 		ctl_field_error(c, seq, "ttl", err);
+		goto out;
+	}
+	if (ttl > TTL_MAX) {
+		ctl_reply_error(c, seq, "BAD_REQUEST", "ttl: at most %llu "
+		    "seconds (10 years)", (unsigned long long)TTL_MAX);
 		goto out;
 	}
 	if ((sub_l = str_list(c, seq, req, "subscribe")) == NULL ||

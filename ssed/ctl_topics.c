@@ -126,11 +126,8 @@ op_topics(struct ctl_client *c, const msgpack_object *req, uint64_t seq)
 		ctl_field_error(c, seq, "name", err);
 		return;
 	}
-	if (!topic_name_is_valid(name, nlen)) {
-		ctl_reply_error(c, seq, "INVALID_TOPIC", "topic names are "
-		    "1-200 bytes of A-Z a-z 0-9 . _ ~ : @ -");
+	if (ctl_topic_name_check(c, seq, name, nlen) == -1)
 		return;
-	}
 	t = topic_find(name, nlen);
 	if (act == 1) {
 		int created = t == NULL;

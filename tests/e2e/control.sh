@@ -22,7 +22,7 @@ like "$out" '"seq"=>3, "result"=>\{' "a well-formed stats request is answered"
 out=$("$POKE" "$SSED_SOCKET" 00000003c1c1c1); rc=$?
 like "$out" '"code"=>"BAD_FRAME"' "garbage gets a BAD_FRAME error"
 is "$rc" "0" "and the daemon closes that connection"
-out=$("$POKE" "$SSED_SOCKET" 000000029101); rc=$?
+out=$("$POKE" "$SSED_SOCKET" 000000029101)
 like "$out" '"code"=>"BAD_FRAME"' "a frame that is not a map gets BAD_FRAME"
 out=$("$POKE" "$SSED_SOCKET" ffffffff00); rc=$?
 like "$out" '"code"=>"FRAME_TOO_LARGE"' "an oversized frame gets FRAME_TOO_LARGE"
@@ -42,6 +42,42 @@ like "$out" 'UNKNOWN_OP.*"seq"=>3, "result"' "requests after a bad one on the sa
 # publish with a wrong type: data is an integer
 out=$("$POKE" "$SSED_SOCKET" 0000002285a17601a26f70a77075626c697368a373657109a5746f706963a17aa46461746101)
 like "$out" '"code"=>"BAD_REQUEST", "message"=>"data: wrong type"' "a field of the wrong type is named in the error"
+
+# One connection tails topic tt, then publishes a batch of two events to
+# it: the tail's events come first, whole, then the batch's reply.
+tail_tt=0000001c84a17601a26f70a47461696ca373657101a6746f7069637391a27474
+batch_tt=0000003e84a17601a26f70a77075626c697368a373657102a66576656e74739282a5746f706963a27474a464617461a16182a5746f706963a27474a464617461a162
+out=$("$POKE" "$SSED_SOCKET" "$tail_tt$batch_tt"); rc=$?
+is "$rc" "0" "tail and a batch publish on one connection: the replies decode"
+is "$(printf '%s\n' "$out" | wc -l | tr -d ' ')" "4" "they are four frames"
+like "$(printf '%s' "$out" | tr '\n' ' ')" \
+    '^\{"seq"=>1, "result"=>\{"tailing"=>1\}\} \{"seq"=>1, "result"=>\{"event"=>\{[^}]*"data"=>"a"[^}]*\}\}\} \{"seq"=>1, "result"=>\{"event"=>\{[^}]*"data"=>"b"[^}]*\}\}\} \{"seq"=>2, "result"=>\{"ids"=>\["[0-9]+-[0-9]+", "[0-9]+-[0-9]+"\], "subscribers"=>0\}\}$' \
+    "the tail's events, then the batch's ids"
+
+# A client that pipelines a tail, a publish to it and a second tail, then
+# leaves before ssed reads them (ssed is stopped meanwhile): ssed drops
+# it and keeps serving.
+kill -STOP "$SSED_PID"
+python3 - "$SSED_SOCKET" \
+    "${tail_tt}0000002485a17601a26f70a77075626c697368a373657102a5746f706963a27474a464617461a1780000001183a17601a26f70a47461696ca373657103" <<'EOF'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+s.sendall(bytes.fromhex(sys.argv[2]))
+s.close()
+EOF
+kill -CONT "$SSED_PID"
+sleep 0.3
+"$SSECTL" notify tt y >/dev/null 2>&1 && "$SSECTL" notify tt z >/dev/null 2>&1
+is "$?" "0" "publishing after a tailing client left mid-request works"
+
+# token: a ttl above 10 years is refused, whatever its size.
+out=$("$POKE" "$SSED_SOCKET" 0000002585a17601a26f70a5746f6b656ea373657105a3737562a175a374746ccf8000000000000000)
+like "$out" '"seq"=>5, "error"=>\{"code"=>"BAD_REQUEST", "message"=>"ttl: at most 315360000 seconds' "a ttl of 2^63 is refused"
+out=$("$POKE" "$SSED_SOCKET" 0000002185a17601a26f70a5746f6b656ea373657106a3737562a175a374746cce12cc0301)
+like "$out" '"seq"=>6, "error"=>\{"code"=>"BAD_REQUEST", "message"=>"ttl: at most' "a ttl of 10 years and a second is refused"
+out=$("$POKE" "$SSED_SOCKET" 0000002185a17601a26f70a5746f6b656ea373657107a3737562a175a374746cce12cc0300)
+like "$out" '"seq"=>7, "error"=>\{"code"=>"NOT_SUPPORTED"' "a ttl of 10 years passes that check (no key with --auth=none)"
 
 # ssectl's exit statuses.
 out=$("$SSECTL" notify 'bad topic' x 2>&1); rc=$?
