@@ -83,12 +83,6 @@ auth_leeway(void)
 	return A.leeway;
 }
 
-const char *
-auth_secret_path(void)
-{
-	return A.secret_path;
-}
-
 /* Read a whole (small) file; strip one trailing newline for secrets. */
 static int
 read_file(const char *path, unsigned char **out, size_t *lenp)
@@ -369,7 +363,7 @@ check_claims(json_t *c, struct auth_token *t)
 	    json_string_length(v) > 128)
 		return AUTH_NO_SUB;
 	if ((t->sub = strdup(json_string_value(v))) == NULL)
-		return AUTH_MALFORMED;
+		return AUTH_INTERNAL;
 	v = json_object_get(c, "sse");
 	t->subscribe = pattern_list(v, "subscribe");
 	t->publish = pattern_list(v, "publish");
@@ -411,7 +405,7 @@ auth_verify(const char *token, struct auth_token **out)
 		goto out;
 	}
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
-		r = AUTH_MALFORMED;
+		r = AUTH_INTERNAL;
 		goto out;
 	}
 	if ((r = check_claims(claims, t)) == AUTH_OK) {

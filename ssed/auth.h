@@ -32,9 +32,14 @@ struct auth_token {
 	json_t		*publish;
 };
 
-/* Verification results; auth_code() names each for JSON and metrics. */
+/*
+ * Verification results; auth_code() names each for JSON and metrics.
+ * The refusals of a token (401) are AUTH_MISSING and those after it;
+ * AUTH_INTERNAL is a failure of ssed (500), not of the token.
+ */
 #define AUTH_RESULTS(X)							\
 	X(OK,		"OK",			"token accepted")	\
+	X(INTERNAL,	"INTERNAL",		"out of memory")	\
 	X(MISSING,	"UNAUTHORIZED",		"a token is required (Authorization: Bearer or ?token=)") \
 	X(MALFORMED,	"INVALID_TOKEN",	"the token is not a well-formed JWT") \
 	X(BAD_ALG,	"INVALID_TOKEN",	"the token's algorithm is not accepted") \
@@ -57,8 +62,6 @@ void		 auth_free(void);
 int		 auth_is_none(void);
 /* Seconds of clock skew allowed (--jwt-leeway). */
 int		 auth_leeway(void);
-/* Where the generated secret lives (NULL when a key was configured). */
-const char	*auth_secret_path(void);
 enum auth_result auth_verify(const char *token, struct auth_token **out);
 void		 auth_token_free(struct auth_token *);
 const char	*auth_code(enum auth_result);

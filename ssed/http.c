@@ -36,6 +36,7 @@ struct httpd {
 
 static struct httpd	daemons[MAX_DAEMONS];
 static size_t		ndaemons;
+int			http_draining;
 
 static void	httpd_run(void *);
 
@@ -136,8 +137,13 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 	if (r == NULL)
 		return http_error(c, MHD_HTTP_NOT_FOUND, "NOT_FOUND",
 		    "no such endpoint (see ssed(8))");
-	if (r->kind == R_NOTIFY && *con_cls != NULL)
+	if (r->kind == R_NOTIFY && *con_cls != NULL) {
+		/* A body begun before the drain: read it, then refuse. */
+		if (http_draining && *upload_size == 0)
+			return http_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+			    "SHUTTING_DOWN", "ssed is shutting down");
 		return http_publish(c, arg, upload, upload_size, con_cls);
+	}
 	if (*upload_size > 0 && r->kind != R_NOTIFY) {
 		/* A body where none belongs: drop it, answer at the end. */
 		*upload_size = 0;
@@ -145,6 +151,9 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 	}
 	if (strcmp(method, MHD_HTTP_METHOD_OPTIONS) == 0)
 		return http_preflight(c, r->methods);
+	if (http_draining)
+		return http_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "SHUTTING_DOWN", "ssed is shutting down");
 	if (!method_allowed(method, r->methods)) {
 		snprintf(msg, sizeof(msg), "%s is not allowed here (use %s)",
 		    method, r->methods);
@@ -337,6 +346,7 @@ http_quiesce(void)
 {
 	size_t i;
 
+	http_draining = 1;
 	for (i = 0; i < ndaemons; i++) {
 		MHD_socket s;
 

@@ -26,7 +26,10 @@ void	 http_wakeup(void);
 void	 http_reconfigure(const struct http_config *);
 /* host:port of the first listener, for messages. */
 const char *http_address(void);
-/* Stop accepting new connections (shutdown begins). */
+/*
+ * Shutdown begins: stop accepting connections, and answer what still
+ * comes on open ones 503 and close them.
+ */
 void	 http_quiesce(void);
 void	 http_stop(void);
 
@@ -39,6 +42,9 @@ struct http_req {
 };
 
 struct auth_token;
+
+/* Set once shutdown begins: requests are answered 503 SHUTTING_DOWN. */
+extern int	 http_draining;
 
 /*
  * Queue r (and drop our reference): every answer goes through here, so
@@ -62,7 +68,10 @@ enum MHD_Result	 http_error_allow(struct MHD_Connection *, unsigned status,
 		    const char *code, const char *message, const char *allow);
 enum MHD_Result	 http_preflight(struct MHD_Connection *, const char *methods);
 enum MHD_Result	 http_healthz(struct MHD_Connection *);
+/* HEAD of a stream: its headers (http_stream_headers()), no body. */
 enum MHD_Result	 http_stream_head(struct MHD_Connection *);
+/* Content-Type, Cache-Control and X-Accel-Buffering of every stream. */
+void		 http_stream_headers(struct MHD_Response *);
 
 /* Queue a JSON error {"status":"error","code","message"}. */
 enum MHD_Result	 http_error(struct MHD_Connection *, unsigned status,
@@ -81,6 +90,8 @@ enum MHD_Result	 http_metrics(struct MHD_Connection *);
 /* Counters of answers by status, for /metrics. */
 unsigned long long http_status_count(unsigned status);
 unsigned long long http_auth_failures(const char *code);
+/* The i-th distinct code of a token refused (401), or NULL past the last. */
+const char	*http_auth_code(size_t i);
 enum MHD_Result	 http_publish(struct MHD_Connection *, const char *topic,
 		    const char *upload, size_t *upload_size, void **con_cls);
 void		 http_req_done(void *con_cls);

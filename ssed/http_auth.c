@@ -18,6 +18,25 @@
 
 static unsigned long long failures[AUTH_NRESULTS];
 
+/*
+ * The codes of the refusals, AUTH_MISSING onwards, each once: the i-th
+ * (from 0), or NULL past the last.
+ */
+const char *
+http_auth_code(size_t i)
+{
+	int r, q;
+
+	for (r = AUTH_MISSING; r < AUTH_NRESULTS; r++) {
+		for (q = AUTH_MISSING; q < r; q++)
+			if (strcmp(auth_code(q), auth_code(r)) == 0)
+				break;
+		if (q == r && i-- == 0)
+			return auth_code(r);
+	}
+	return NULL;
+}
+
 unsigned long long
 http_auth_failures(const char *code)
 {
@@ -70,6 +89,11 @@ http_authenticate(struct MHD_Connection *c, struct auth_token **tok,
 		return 0;
 	if ((r = auth_verify(bearer(c), tok)) == AUTH_OK)
 		return 0;
+	if (r == AUTH_INTERNAL) {
+		*ret = http_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    auth_code(r), auth_message(r));
+		return -1;
+	}
 	failures[r]++;
 	http_remote(c, remote, sizeof(remote));
 	log_info("auth %s refused: %s", remote, auth_code(r));

@@ -82,11 +82,7 @@ enum MHD_Result
 http_metrics(struct MHD_Connection *c)
 {
 	static const unsigned	 codes[] = { 200, 204, 400, 401, 403, 404,
-				    405, 413, 429, 431, 500, 503 };
-	static const char *const auth_codes[] = { "UNAUTHORIZED",
-				    "INVALID_TOKEN", "TOKEN_EXPIRED",
-				    "TOKEN_NOT_YET_VALID", "INVALID_ISSUER",
-				    "INVALID_AUDIENCE" };
+				    405, 413, 429, 500, 503 };
 	const struct broker_stats *st = &broker.stats;
 	const struct {
 		const char	*name, *type, *help;
@@ -112,10 +108,12 @@ http_metrics(struct MHD_Connection *c)
 	};
 	struct MHD_Response	*r;
 	struct out		 o = { .cap = 4096 };
+	const char		*code;
 	size_t			 i;
 
 	if ((o.buf = malloc(o.cap)) == NULL)
-		return MHD_NO;
+		return http_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "INTERNAL",
+		    "out of memory");
 	connections(&o);
 	metric(&o, "ssed_connections_closed_total", "counter",
 	    "streams ended, by reason");
@@ -132,9 +130,9 @@ http_metrics(struct MHD_Connection *c)
 	out_printf(&o, "ssed_topics %zu\n", topic_count());
 	metric(&o, "ssed_auth_failures_total", "counter",
 	    "requests refused for their token, by code");
-	for (i = 0; i < sizeof(auth_codes) / sizeof(auth_codes[0]); i++)
+	for (i = 0; (code = http_auth_code(i)) != NULL; i++)
 		out_printf(&o, "ssed_auth_failures_total{code=\"%s\"} %llu\n",
-		    auth_codes[i], http_auth_failures(auth_codes[i]));
+		    code, http_auth_failures(code));
 	metric(&o, "ssed_http_responses_total", "counter",
 	    "HTTP answers by status");
 	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
@@ -144,7 +142,8 @@ http_metrics(struct MHD_Connection *c)
 	out_printf(&o, "ssed_control_clients %u\n", control_nclients());
 	if (o.failed) {
 		free(o.buf);
-		return MHD_NO;
+		return http_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "INTERNAL",
+		    "out of memory");
 	}
 	r = MHD_create_response_from_buffer(o.len, o.buf,
 	    MHD_RESPMEM_MUST_FREE);

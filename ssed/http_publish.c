@@ -24,6 +24,7 @@ struct publish_req {
 	char		*body;
 	size_t		 len, cap;
 	int		 too_big;
+	int		 nomem;		/* the body could not be kept */
 };
 
 static enum MHD_Result
@@ -34,6 +35,16 @@ too_big(struct MHD_Connection *c)
 	snprintf(msg, sizeof(msg), "event larger than %zu bytes "
 	    "(--max-event-size)", broker.cfg.max_event_size);
 	return http_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "EVENT_TOO_LARGE", msg);
+}
+
+/* The ?event= type: NULL when absent or empty (an untyped event). */
+static const char *
+event_type(struct MHD_Connection *c)
+{
+	const char *type;
+
+	type = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "event");
+	return type != NULL && *type != '\0' ? type : NULL;
 }
 
 static int
@@ -76,10 +87,10 @@ publish(struct MHD_Connection *c, struct publish_req *r)
 
 	if (r->too_big)
 		return too_big(c);
-	type = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "event");
-	if (type != NULL && !sse_field_is_valid(type, strlen(type)))
-		return http_error(c, MHD_HTTP_BAD_REQUEST, "INVALID_PARAMETER",
-		    "event type may not contain CR, LF or NUL");
+	if (r->nomem)
+		return http_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "INTERNAL", "out of memory");
+	type = event_type(c);	/* checked with the headers */
 	/* Looked up again if a topic was deleted since the headers came. */
 	if ((t = r->t) == NULL || r->gen != topic_generation())
 		t = broker_topic(r->topic, strlen(r->topic), &err);
@@ -111,7 +122,7 @@ http_publish(struct MHD_Connection *c, const char *name, const char *upload,
 	struct publish_req	*r = *con_cls;
 	struct auth_token	*tok;
 	struct topic		*t;
-	const char		*cl;
+	const char		*cl, *type;
 	enum MHD_Result		 ret;
 	int			 err;
 
@@ -122,13 +133,20 @@ http_publish(struct MHD_Connection *c, const char *name, const char *upload,
 		auth_token_free(tok);
 		if (err == -1)
 			return ret;
+		/* The other parameters (400), then the limits (413). */
+		if ((type = event_type(c)) != NULL &&
+		    !sse_field_is_valid(type, strlen(type)))
+			return http_error(c, MHD_HTTP_BAD_REQUEST,
+			    "INVALID_PARAMETER",
+			    "event type may not contain CR, LF or NUL");
 		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl != NULL && strtoull(cl, NULL, 10) >
 		    broker.cfg.max_event_size)
 			return too_big(c);
 		if ((r = calloc(1, sizeof(*r))) == NULL)
-			return MHD_NO;
+			return http_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+			    "INTERNAL", "out of memory");
 		r->base.kind = REQ_PUBLISH;
 		r->t = t;
 		r->gen = topic_generation();
@@ -137,8 +155,14 @@ http_publish(struct MHD_Connection *c, const char *name, const char *upload,
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
-		if (!r->too_big && append(r, upload, *upload_size) == -1)
-			return MHD_NO;
+		/* Out of memory: read the rest, answer at the end. */
+		if (!r->too_big && !r->nomem &&
+		    append(r, upload, *upload_size) == -1) {
+			r->nomem = 1;
+			free(r->body);
+			r->body = NULL;
+			r->len = r->cap = 0;
+		}
 		*upload_size = 0;
 		return MHD_YES;
 	}

@@ -50,17 +50,21 @@ cors_origin(struct MHD_Connection *c)
 	return NULL;
 }
 
-enum MHD_Result
-http_queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *r)
+/* Queue r with the CORS headers for allow (cors_origin()'s answer). */
+static enum MHD_Result
+queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *r,
+    const char *allow)
 {
-	const char	*allow = cors_origin(c);
-	enum MHD_Result	 ret;
+	enum MHD_Result	ret;
 
 	if (allow != NULL) {
 		MHD_add_response_header(r, "Access-Control-Allow-Origin", allow);
 		if (strcmp(allow, "*") != 0)
 			MHD_add_response_header(r, "Vary", "Origin");
 	}
+	/* Draining: no request more on this connection. */
+	if (http_draining)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	if (status < 600)
 		status_counts[status]++;
 	ret = MHD_queue_response(c, status, r);
@@ -68,24 +72,31 @@ http_queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *r)
 	return ret;
 }
 
+enum MHD_Result
+http_queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *r)
+{
+	return queue(c, status, r, cors_origin(c));
+}
+
 /* OPTIONS: CORS preflight for the configured origins. */
 enum MHD_Result
 http_preflight(struct MHD_Connection *c, const char *methods)
 {
-	struct MHD_Response *r;
+	struct MHD_Response	*r;
+	const char		*allow = cors_origin(c);
 
 	r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
 	if (r == NULL)
 		return MHD_NO;
 	MHD_add_response_header(r, "Allow", methods);
-	if (cors_origin(c) != NULL) {
+	if (allow != NULL) {
 		MHD_add_response_header(r, "Access-Control-Allow-Methods",
 		    methods);
 		MHD_add_response_header(r, "Access-Control-Allow-Headers",
 		    "Authorization, Last-Event-ID, Cache-Control, Content-Type");
 		MHD_add_response_header(r, "Access-Control-Max-Age", "600");
 	}
-	return http_queue(c, MHD_HTTP_NO_CONTENT, r);
+	return queue(c, MHD_HTTP_NO_CONTENT, r, allow);
 }
 
 enum MHD_Result
@@ -176,6 +187,15 @@ http_healthz(struct MHD_Connection *c)
 	return http_queue(c, MHD_HTTP_OK, r);
 }
 
+/* The head of every event stream (CONTRACT section 2). */
+void
+http_stream_headers(struct MHD_Response *r)
+{
+	MHD_add_response_header(r, "Content-Type", "text/event-stream");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "X-Accel-Buffering", "no");
+}
+
 enum MHD_Result
 http_stream_head(struct MHD_Connection *c)
 {
@@ -184,8 +204,6 @@ http_stream_head(struct MHD_Connection *c)
 	r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
 	if (r == NULL)
 		return MHD_NO;
-	MHD_add_response_header(r, "Content-Type", "text/event-stream");
-	MHD_add_response_header(r, "Cache-Control", "no-store");
+	http_stream_headers(r);
 	return http_queue(c, MHD_HTTP_OK, r);
 }
-

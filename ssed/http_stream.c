@@ -158,7 +158,6 @@ http_topic_for(struct MHD_Connection *c, const char *name,
     enum MHD_Result *ret)
 {
 	size_t	len = strlen(name);
-	int	err;
 
 	*out = NULL;
 	if (!topic_name_is_valid(name, len)) {
@@ -173,17 +172,12 @@ http_topic_for(struct MHD_Connection *c, const char *name,
 		    "the token does not allow reading this topic");
 		return -1;
 	}
-	if (publish) {
-		*out = topic_find(name, len);
-		err = *out == NULL ? broker_topic_check(name, len) : 0;
-	} else if ((*out = broker_topic(name, len, &err)) != NULL)
-		err = 0;
-	if (err != 0) {
-		*ret = err == SSE_ENOENT ? http_error(c, MHD_HTTP_NOT_FOUND,
-		    "TOPIC_NOT_FOUND", "no such topic (topics must be "
-		    "registered with 'ssectl topics create')") :
-		    http_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "INTERNAL",
-		    "out of memory");
+	/* Only a look: the caller creates the topic once all is checked. */
+	*out = topic_find(name, len);
+	if (*out == NULL && broker_topic_check(name, len) != 0) {
+		*ret = http_error(c, MHD_HTTP_NOT_FOUND, "TOPIC_NOT_FOUND",
+		    "no such topic (topics must be registered with "
+		    "'ssectl topics create')");
 		return -1;
 	}
 	return 0;
@@ -204,8 +198,7 @@ too_many(struct MHD_Connection *c, const char *rid)
 	    MHD_RESPMEM_MUST_COPY);
 	if (r == NULL)
 		return MHD_NO;
-	MHD_add_response_header(r, "Content-Type", "text/event-stream");
-	MHD_add_response_header(r, "Cache-Control", "no-store");
+	http_stream_headers(r);
 	return http_queue(c, MHD_HTTP_TOO_MANY_REQUESTS, r);
 }
 
@@ -233,9 +226,12 @@ http_stream_open(struct MHD_Connection *c, const char *version,
 	struct MHD_Response	*resp;
 	struct stream_req	*r = NULL;
 	struct sub		*s = NULL;
+	struct topic		*topics[STREAM_MAX_TOPICS];
 	struct evid		 after;
 	const char		*lei, *cid;
 	char			 remote[64], rid[24], *key = NULL;
+	unsigned		 i;
+	int			 err, taken;
 
 	if ((lei = last_event_id(c)) != NULL &&
 	    evid_parse(lei, strlen(lei), &after) == -1)
@@ -255,7 +251,9 @@ http_stream_open(struct MHD_Connection *c, const char *version,
 	http_remote(c, remote, sizeof(remote));
 	if ((key = limit_key(sp->tok, remote)) == NULL)
 		goto nomem;
-	if (ulimit_take(key) == -1) {
+	if ((taken = ulimit_take(key)) == ULIMIT_NOMEM)
+		goto nomem;
+	if (taken == ULIMIT_FULL) {
 		const struct log_field f[] = {
 			{ "remote", remote, 0 },
 			{ "user", sp->tok != NULL ? sp->tok->sub : "-", 0 },
@@ -281,7 +279,12 @@ http_stream_open(struct MHD_Connection *c, const char *version,
 	r->chunked = strcmp(version, MHD_HTTP_VERSION_1_1) == 0;
 	s->types = sp->types;
 	memcpy(s->remote, remote, sizeof(s->remote));
-	if (sub_follow(s, sp->topics, sp->ntopics) == -1 ||
+	/* Every check passed: now the topics may be created. */
+	for (i = 0; i < sp->ntopics; i++)
+		if ((topics[i] = broker_topic(sp->names[i],
+		    strlen(sp->names[i]), &err)) == NULL)
+			goto nomem;
+	if (sub_follow(s, topics, sp->ntopics) == -1 ||
 	    (cid != NULL && (s->client_id = strdup(cid)) == NULL) ||
 	    (sp->tok != NULL && (s->user = strdup(sp->tok->sub)) == NULL) ||
 	    (sp->tok != NULL && sp->tok->exp > 0 &&
@@ -296,10 +299,8 @@ http_stream_open(struct MHD_Connection *c, const char *version,
 	    stream_reader, r, NULL);
 	if (resp == NULL)
 		goto nomem;
-	MHD_add_response_header(resp, "Content-Type", "text/event-stream");
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
-	MHD_add_response_header(resp, "X-Accel-Buffering", "no");
-	if (asprintf(&s->label, "%s%s", sp->topics[0]->name,
+	http_stream_headers(resp);
+	if (asprintf(&s->label, "%s%s", sp->names[0],
 	    sp->ntopics > 1 ? ",..." : "") == -1) {
 		s->label = NULL;
 		MHD_destroy_response(resp);
@@ -322,11 +323,13 @@ http_stream(struct MHD_Connection *c, const char *version, const char *name,
     void **con_cls)
 {
 	struct stream_spec	 sp = { .kind = SUB_UPDATES, .ntopics = 1 };
+	struct topic		*t;
 	enum MHD_Result		 ret;
 
 	if (http_authenticate(c, &sp.tok, &ret) == -1)
 		return ret;
-	if (http_topic_for(c, name, sp.tok, 0, &sp.topics[0], &ret) == 0)
+	sp.names[0] = name;
+	if (http_topic_for(c, name, sp.tok, 0, &t, &ret) == 0)
 		ret = http_stream_open(c, version, &sp, con_cls);
 	auth_token_free(sp.tok);
 	return ret;
@@ -350,21 +353,23 @@ multi_arg(void *cls, enum MHD_ValueKind kind, const char *key,
 	(void)kind;
 	if (strcmp(key, "topic") != 0)
 		return MHD_YES;
+	if (value == NULL)
+		value = "";
+	/* A name seen before was checked then and is followed once. */
+	for (i = 0; i < m->sp->ntopics; i++)
+		if (strcmp(m->sp->names[i], value) == 0)
+			return MHD_YES;
 	if (m->sp->ntopics == STREAM_MAX_TOPICS) {
 		m->ret = http_error(m->c, MHD_HTTP_BAD_REQUEST,
 		    "TOO_MANY_TOPICS", "at most 64 topics per stream");
 		m->failed = 1;
 		return MHD_NO;
 	}
-	if (http_topic_for(m->c, value != NULL ? value : "", m->sp->tok,
-	    0, &t, &m->ret) == -1) {
+	if (http_topic_for(m->c, value, m->sp->tok, 0, &t, &m->ret) == -1) {
 		m->failed = 1;
 		return MHD_NO;
 	}
-	for (i = 0; i < m->sp->ntopics; i++)
-		if (m->sp->topics[i] == t)
-			return MHD_YES;
-	m->sp->topics[m->sp->ntopics++] = t;
+	m->sp->names[m->sp->ntopics++] = value;
 	return MHD_YES;
 }
 

@@ -14,7 +14,8 @@ struct auth_token;
 
 struct stream_spec {
 	enum sub_kind		 kind;
-	struct topic		*topics[STREAM_MAX_TOPICS];
+	/* Checked names; the topics are looked up or created on opening. */
+	const char		*names[STREAM_MAX_TOPICS];
 	unsigned		 ntopics;
 	struct auth_token	*tok;		/* NULL: anonymous */
 	unsigned		 types;		/* SUB_T_* mask, 0 = all */
@@ -23,13 +24,17 @@ struct stream_spec {
 /*
  * The topic name, checked (400), allowed by tok (403) and existing (404
  * when topics must be registered).  0 with *out set, or -1 with the error
- * queued and its result in *ret.  A stream's topic is created here; a
- * publish creates nothing (*out is NULL for a topic it will create), so
- * a publish refused later leaves no topic behind.
+ * queued and its result in *ret.  Nothing is created here (*out is NULL
+ * for a topic that will be created): a stream or publish refused later
+ * leaves no topic behind.
  */
 int		 http_topic_for(struct MHD_Connection *, const char *name,
 		    const struct auth_token *tok, int publish,
 		    struct topic **out, enum MHD_Result *ret);
+/*
+ * The remaining checks (resume id, client_id, --max-conns, the per-user
+ * limit), then the topics of sp->names are created and the stream opens.
+ */
 enum MHD_Result	 http_stream_open(struct MHD_Connection *,
 		    const char *version, struct stream_spec *, void **con_cls);
 void		 http_stream_done(struct http_req *);

@@ -51,11 +51,11 @@ ulimit_take(const char *key)
 		size_t len = strlen(key) + 1;
 
 		if ((*e = calloc(1, sizeof(**e) + len)) == NULL)
-			return -1;
+			return ULIMIT_NOMEM;
 		memcpy((*e)->key, key, len);
 	}
 	if (max_per_key > 0 && (*e)->count >= max_per_key)
-		return -1;
+		return ULIMIT_FULL;
 	(*e)->count++;
 	return 0;
 }

@@ -32,7 +32,7 @@ is "$(cat "$T_DIR/stream.out")" "$expected" "events are framed exactly: id, even
 # ids increase across the whole broker, not per topic
 out=$(curl -s -X POST --data-binary 'x' "$BASE/sse/notify/other")
 id4=$(printf '%s' "$out" | sed 's/.*"id":"\([^"]*\)".*/\1/')
-sorted=$(printf '%s\n%s\n%s\n%s\n' "$id4" "$id3" "$id1" "$id2" | sort -t- -k1,1n -k2,2n | tr '\n' ' ')
+sorted=$(printf '%s\n%s\n%s\n%s\n' "$id4" "$id3" "$id1" "$id2" | sort -u -t- -k1,1n -k2,2n | tr '\n' ' ')
 is "$sorted" "$id1 $id2 $id3 $id4 " "ids increase strictly across topics"
 
 # headers of a stream
@@ -83,6 +83,15 @@ is "$code" "404" "an unknown path is 404"
 # an empty body is a valid event with empty data
 out=$(curl -s -X POST --data-binary '' "$BASE/sse/notify/empty")
 like "$out" '"status":"success"' "an empty body publishes an empty event"
+
+# "subscribers" counts the streams an event went to: a types= filter
+# that leaves a stream out leaves it out of the count too
+bg curl -sN "$BASE/api/v1/client/events?user=bob&types=status_update" -o "$T_DIR/bob"
+wait_for 5 grep -q retry "$T_DIR/bob"
+like "$(curl -s -X POST -d '{"a":1}' "$BASE/sse/notify/user:bob")" '"subscribers":0\}' \
+    "a notification filtered out by types= is counted for nobody"
+like "$(curl -s -X POST -d '{"a":2}' "$BASE/sse/notify/user:bob?event=status_update")" '"subscribers":1\}' \
+    "a status_update the stream takes is counted"
 
 # the daemon is still healthy after all that
 is "$(curl -s "$BASE/healthz")" "ok" "ssed still answers after bad requests"
