@@ -107,7 +107,6 @@ const struct ctl_cmd ctl_cmd_list = {
 	.name = "list",
 	.usage = "list [--topic TOPIC] [--user USER] [--client-id ID] "
 	    "[--remote ADDR]",
-	.summary = "list live subscribers",
 	.help =
 	    "  --topic TOPIC     only streams following TOPIC\n"
 	    "  --user USER       only streams of USER (the token's sub)\n"
@@ -269,7 +268,6 @@ const struct ctl_cmd ctl_cmd_kick = {
 	.name = "kick",
 	.usage = "kick (--id ID... | --user USER | --topic TOPIC) "
 	    "[--reason TEXT]",
-	.summary = "close subscribers by id, user or topic",
 	.help =
 	    "  --id ID...      connection ids from 'ssectl list': repeat\n"
 	    "                  --id, separate with commas, or list them\n"

@@ -73,12 +73,15 @@ cmd_version_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
 	}
 	if ((ssed = ctl_json_from_msgpack(res)) == NULL ||
 	    (j = json_pack("{s:s,s:i,s:o}", "ssectl", PACKAGE_VERSION,
-	    "protocol", SSE_CTL_PROTO_VERSION, "ssed", ssed)) == NULL ||
-	    json_dumpf(j, stdout, JSON_COMPACT) == -1) {
+	    "protocol", SSE_CTL_PROTO_VERSION, "ssed", ssed)) == NULL) {
 		rc = ctl_nomem();
 		goto out;
 	}
-	putchar('\n');
+	/* A failed write is main's to report. */
+	if (json_dumpf(j, stdout, JSON_COMPACT) == -1)
+		rc = ferror(stdout) ? CTL_EXIT_USAGE : ctl_nomem();
+	else
+		putchar('\n');
 out:
 	json_decref(j);
 	return rc;
@@ -228,7 +231,6 @@ const struct ctl_cmd ctl_cmd_token = {
 	.name = "token",
 	.usage = "token --sub NAME [--subscribe PATTERN]... "
 	    "[--publish PATTERN]... [--ttl DURATION]",
-	.summary = "mint a token with the daemon's key",
 	.help =
 	    "  --sub NAME           the token's subject (its user)\n"
 	    "  --subscribe PATTERN  a topic it may read; '*' matches any run\n"

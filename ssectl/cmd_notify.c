@@ -5,7 +5,10 @@
  * --lines, one event per input line as the lines arrive.  Lines are sent
  * in batches (one publish request with "events") of whatever input is
  * ready, so a fast producer costs one round trip per batch and a slow one
- * (tail -f) gets each line out at once.  The socket is ctl_client.c's.
+ * (tail -f) gets each line out at once.  ssed takes or refuses a batch
+ * whole; a refused one is sent again line by line, so that the lines
+ * before the refused one go out however the input was batched.  The
+ * socket is ctl_client.c's.
  */
 #include "config.h"
 
@@ -22,6 +25,8 @@
 #define NOTIFY_BATCH_BYTES	(256 * 1024)
 #define NOTIFY_MAX_LINE		(16 * 1024 * 1024)
 #define NOTIFY_READ_CHUNK	(64 * 1024)
+/* All of stdin as one event: a frame's worth, less room for the rest. */
+#define NOTIFY_MAX_INPUT	(SSE_CTL_MAX_FRAME - 1024 * 1024)
 
 enum {
 	OPT_USER = 0x200,
@@ -38,14 +43,17 @@ static const struct option notify_options[] = {
 
 /* Standard input, read in --lines mode. */
 struct input {
-	char	*buf;
-	size_t	 len, cap;
-	size_t	 complete;	/* bytes up to and including the last LF */
-	int	 eof;
+	char		*buf;
+	size_t		 len, cap;
+	size_t		 complete;	/* bytes up to and including the last LF */
+	uint64_t	 line;		/* number of the line at buf, from 1 */
+	int		 eof;
 };
 
+/* One line, one event. */
 struct span {
-	size_t	 off, len;
+	size_t		 off, len;
+	uint64_t	 line;
 };
 
 /* What every event of one notify shares. */
@@ -54,6 +62,7 @@ struct notify {
 	int		 op;		/* SSE_CTL_PUBLISH, from the table */
 	const char	*topic;
 	const char	*event;		/* or NULL */
+	uint64_t	 lost;		/* lines taken but not published */
 };
 
 static void
@@ -70,36 +79,39 @@ pack_event_fields(msgpack_packer *pk, const struct notify *n,
 	}
 }
 
-/* Print an id from a reply: alone on its line, or as {"id": ...}. */
+/*
+ * Print an id from a reply, a str or nil (no id): alone on its line ("-"
+ * for nil), or as {"id": ...}.  A CTL_EXIT_* code.
+ */
 static int
 print_id(const struct notify *n, const msgpack_object *id)
 {
 	json_t *j;
-	int rc = -1;
+	int rc = CTL_EXIT_OK;
 
-	if (id->type != MSGPACK_OBJECT_STR) {
-		ctl_bad_reply(&n->ctx->client, "an id is not a string");
-		return -1;
-	}
 	if (!n->ctx->json) {
-		printf("%.*s\n", (int)id->via.str.size, id->via.str.ptr);
-		return 0;
+		if (id->type == MSGPACK_OBJECT_STR)
+			printf("%.*s\n", (int)id->via.str.size,
+			    id->via.str.ptr);
+		else
+			puts("-");
+		return CTL_EXIT_OK;
 	}
 	if ((j = json_object()) == NULL ||
-	    json_object_set_new(j, "id", ctl_json_from_msgpack(id)) == -1 ||
-	    json_dumpf(j, stdout, JSON_COMPACT) == -1)
-		ctl_nomem();
-	else {
+	    json_object_set_new(j, "id", ctl_json_from_msgpack(id)) == -1)
+		rc = ctl_nomem();
+	else if (json_dumpf(j, stdout, JSON_COMPACT) == -1)
+		rc = ferror(stdout) ? CTL_EXIT_USAGE : ctl_nomem();
+	else
 		putchar('\n');
-		rc = 0;
-	}
 	json_decref(j);
 	return rc;
 }
 
 /*
- * All of standard input into *bufp (caller frees), up to the largest
- * frame; one final newline (LF or CRLF) is dropped, as $(...) does.
+ * All of standard input into *bufp (caller frees), at most
+ * NOTIFY_MAX_INPUT bytes; one final newline (LF or CRLF) is dropped, as
+ * $(...) does.
  */
 static int
 read_all(char **bufp, size_t *lenp)
@@ -110,14 +122,16 @@ read_all(char **bufp, size_t *lenp)
 	int rc = -1;
 
 	for (;;) {
-		if (cap - len < NOTIFY_READ_CHUNK) {
+		if (len > NOTIFY_MAX_INPUT) {
+			fprintf(stderr, "ssectl: notify: standard input is "
+			    "larger than %u MiB\n", NOTIFY_MAX_INPUT >> 20);
+			goto out;
+		}
+		/* Up to one byte more than allowed, to see it is more. */
+		if (cap - len < NOTIFY_READ_CHUNK && cap <= NOTIFY_MAX_INPUT) {
 			cap = cap > 0 ? cap * 2 : NOTIFY_READ_CHUNK * 2;
-			if (cap > SSE_CTL_MAX_FRAME) {
-				fprintf(stderr, "ssectl: notify: standard "
-				    "input is larger than %u MiB\n",
-				    SSE_CTL_MAX_FRAME >> 20);
-				goto out;
-			}
+			if (cap > NOTIFY_MAX_INPUT + 1)
+				cap = NOTIFY_MAX_INPUT + 1;
 			if ((p = realloc(buf, cap)) == NULL) {
 				ctl_nomem();
 				goto out;
@@ -160,9 +174,10 @@ notify_one(const struct notify *n, const char *data, size_t len)
 		return rc;
 	if (n->ctx->json)
 		return ctl_json_print(res);
-	if ((id = sse_ctl_get(res, "id")) == NULL)
-		return ctl_bad_reply(&n->ctx->client, "no 'id'");
-	return print_id(n, id) == 0 ? CTL_EXIT_OK : CTL_EXIT_UNREACHABLE;
+	if ((id = sse_ctl_get(res, "id")) == NULL ||
+	    id->type != MSGPACK_OBJECT_STR)
+		return ctl_bad_reply(&n->ctx->client, "no 'id' string");
+	return print_id(n, id);
 }
 
 /*
@@ -226,16 +241,19 @@ input_fill(struct input *in, int block)
  * complete lines (and at EOF the last, unterminated one), a trailing CR
  * dropped, at most NOTIFY_BATCH_EVENTS events and, unless a single line
  * is larger, NOTIFY_BATCH_BYTES bytes.  Returns how many bytes of input
- * the batch (empty lines included) covers.
+ * the batch (empty lines included) covers, and in *nlines how many
+ * lines.
  */
 static size_t
-input_batch(const struct input *in, struct span *ev, size_t *nev)
+input_batch(const struct input *in, struct span *ev, size_t *nev,
+    uint64_t *nlines)
 {
 	size_t end = in->eof ? in->len : in->complete, pos = 0, bytes = 0;
 	size_t len, next;
 	const char *nl;
 
 	*nev = 0;
+	*nlines = 0;
 	while (pos < end && *nev < NOTIFY_BATCH_EVENTS) {
 		nl = memchr(in->buf + pos, '\n', end - pos);
 		len = nl != NULL ? (size_t)(nl - in->buf) - pos : end - pos;
@@ -247,44 +265,92 @@ input_batch(const struct input *in, struct span *ev, size_t *nev)
 				break;
 			ev[*nev].off = pos;
 			ev[*nev].len = len;
+			ev[*nev].line = in->line + *nlines;
 			(*nev)++;
 			bytes += len;
 		}
 		pos = next;
+		(*nlines)++;
 	}
 	return pos;
 }
 
+/*
+ * Publish the lines ev[0..nev-1] in one request and print their ids.  A
+ * refusal is printed, with the line's number, only for a single line:
+ * for several, the caller finds the line.  An id that ssed could not
+ * publish after it took the batch (nil) is printed as "-" and counted
+ * in n->lost.  A CTL_EXIT_* code.
+ */
 static int
-notify_batch(const struct notify *n, const struct input *in,
+publish_batch(struct notify *n, const struct input *in,
     const struct span *ev, size_t nev)
 {
-	const msgpack_object *res, *ids;
+	struct ctl_client *c = &n->ctx->client;
+	const msgpack_object *res, *ids, *id;
 	msgpack_packer *pk;
+	char what[64];
 	size_t i;
 	int rc;
 
-	pk = ctl_client_request(&n->ctx->client, n->op, 1);
+	pk = ctl_client_request(c, n->op, 1);
 	sse_ctl_pack_str(pk, "events");
 	msgpack_pack_array(pk, nev);
 	for (i = 0; i < nev; i++) {
 		msgpack_pack_map(pk, n->event != NULL ? 3 : 2);
 		pack_event_fields(pk, n, in->buf + ev[i].off, ev[i].len);
 	}
-	if ((rc = ctl_client_call(&n->ctx->client, &res)) != 0)
+	c->mute_refused = 1;
+	rc = ctl_client_call(c, &res);
+	c->mute_refused = 0;
+	if (rc == CTL_EXIT_REFUSED && nev == 1) {
+		snprintf(what, sizeof(what), "notify: line %llu: ",
+		    (unsigned long long)ev[0].line);
+		ctl_client_refused(c, what);
+	}
+	if (rc != 0)
 		return rc;
 	if ((ids = sse_ctl_get(res, "ids")) == NULL ||
-	    ids->type != MSGPACK_OBJECT_ARRAY)
-		return ctl_bad_reply(&n->ctx->client, "no 'ids' array");
-	for (i = 0; i < ids->via.array.size; i++)
-		if (print_id(n, &ids->via.array.ptr[i]) == -1)
-			return CTL_EXIT_UNREACHABLE;
-	if (fflush(stdout) == EOF) {
-		fprintf(stderr, "ssectl: notify: writing standard output: "
-		    "%s\n", strerror(errno));
-		return CTL_EXIT_USAGE;
+	    ids->type != MSGPACK_OBJECT_ARRAY || ids->via.array.size != nev)
+		return ctl_bad_reply(c, "no 'ids' array of one id per event");
+	for (i = 0; i < nev; i++) {
+		id = &ids->via.array.ptr[i];
+		if (id->type != MSGPACK_OBJECT_STR &&
+		    id->type != MSGPACK_OBJECT_NIL)
+			return ctl_bad_reply(c, "an id is not a string");
+		if (id->type == MSGPACK_OBJECT_NIL) {
+			fprintf(stderr, "ssectl: notify: line %llu: ssed "
+			    "could not publish it\n",
+			    (unsigned long long)ev[i].line);
+			n->lost++;
+		}
+		if ((rc = print_id(n, id)) != 0)
+			return rc;
 	}
-	return CTL_EXIT_OK;
+	return ctl_flush();
+}
+
+/*
+ * Publish a batch.  ssed checks all of it before it publishes any, so
+ * when it refuses a batch of several lines none went out: send them
+ * again one per request, up to the line it refuses, which is reported.
+ * What is published then does not depend on how the lines happened to
+ * be batched.
+ */
+static int
+notify_batch(struct notify *n, const struct input *in,
+    const struct span *ev, size_t nev)
+{
+	size_t i;
+	int rc;
+
+	if ((rc = publish_batch(n, in, ev, nev)) != CTL_EXIT_REFUSED ||
+	    nev == 1)
+		return rc;
+	for (i = 0; i < nev; i++)
+		if ((rc = publish_batch(n, in, &ev[i], 1)) != 0)
+			break;
+	return rc;
 }
 
 /*
@@ -294,11 +360,12 @@ notify_batch(const struct notify *n, const struct input *in,
  * with the input rate.  Empty lines are skipped.
  */
 static int
-notify_lines(const struct notify *n)
+notify_lines(struct notify *n)
 {
-	struct input in = { 0 };
+	struct input in = { .line = 1 };
 	struct span *ev;
 	size_t nev, used;
+	uint64_t nlines;
 	int rc = CTL_EXIT_USAGE;
 
 	if ((ev = calloc(NOTIFY_BATCH_EVENTS, sizeof(*ev))) == NULL) {
@@ -307,18 +374,22 @@ notify_lines(const struct notify *n)
 	}
 	for (;;) {
 		/* Block only when no whole line is waiting to be sent. */
-		if (!in.eof && input_fill(&in, in.complete == 0) == -1)
+		if (!in.eof && input_fill(&in, in.complete == 0) == -1) {
+			rc = CTL_EXIT_USAGE;
 			goto out;
-		used = input_batch(&in, ev, &nev);
+		}
+		used = input_batch(&in, ev, &nev, &nlines);
 		if (nev > 0 && (rc = notify_batch(n, &in, ev, nev)) != 0)
 			goto out;
 		memmove(in.buf, in.buf + used, in.len - used);
 		in.len -= used;
 		in.complete = in.complete > used ? in.complete - used : 0;
+		in.line += nlines;
 		if (in.eof && in.len == 0)
 			break;
 	}
-	rc = CTL_EXIT_OK;
+	/* Each lost line was said; the status says some were. */
+	rc = n->lost > 0 ? CTL_EXIT_REFUSED : CTL_EXIT_OK;
 out:
 	free(ev);
 	free(in.buf);
@@ -388,7 +459,9 @@ const struct ctl_cmd ctl_cmd_notify = {
 	    "  --event TYPE  the event's type (the SSE 'event:' field)\n"
 	    "  --lines       each line of standard input is one event,\n"
 	    "                published as soon as it arrives; empty lines\n"
-	    "                are skipped, a CR before the LF is dropped\n"
+	    "                are skipped, a CR before the LF is dropped;\n"
+	    "                a refused line ends the input (exit 2), the\n"
+	    "                lines before it are published\n"
 	    "Without DATA, all of standard input is one event, less one\n"
 	    "final newline.  Prints each new event id on its own line.\n",
 	.op = SSE_CTL_PUBLISH,

@@ -37,68 +37,88 @@ get_strdup(const msgpack_object *map, const char *key, char **out)
 	return err == SSE_ENOENT ? 0 : err;
 }
 
-/* {"id","event","data","topic"}: ssecat's object, and the topic. */
+/*
+ * {"id","event","data","topic"}: ssecat's object, and the topic.  Bytes
+ * that are not UTF-8 become U+FFFD, as in every --json output.
+ */
 static int
-print_json(const char *id, const char *type, const char *data, size_t len,
-    const char *topic)
+print_json(const msgpack_object *ev)
 {
-	json_t *j;
-	int rc;
+	static const char *const keys[] = { "id", "event", "data", "topic" };
+	const msgpack_object *o;
+	json_t *j, *v;
+	size_t i;
+	int rc = CTL_EXIT_OK;
 
 	if ((j = json_object()) == NULL)
-		return -1;
-	rc = json_object_set_new(j, "id", json_string(id));
-	rc |= json_object_set_new(j, "event", json_string(type != NULL ?
-	    type : "message"));
-	rc |= json_object_set_new(j, "data", json_stringn(data, len));
-	rc |= json_object_set_new(j, "topic", json_string(topic));
-	if (rc == 0 && json_dumpf(j, stdout, JSON_COMPACT |
-	    JSON_PRESERVE_ORDER) == 0)
-		putchar('\n');
+		return ctl_nomem();
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		/* Only the event's type may be nil: untyped. */
+		o = sse_ctl_get(ev, keys[i]);
+		if (o == NULL || o->type == MSGPACK_OBJECT_NIL)
+			v = json_string("message");
+		else
+			v = ctl_json_from_msgpack(o);
+		if (json_object_set_new(j, keys[i], v) == -1) {
+			rc = ctl_nomem();
+			goto out;
+		}
+	}
+	if (json_dumpf(j, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER) == -1)
+		rc = ferror(stdout) ? CTL_EXIT_USAGE : ctl_nomem();
 	else
-		rc = -1;
+		putchar('\n');
+out:
 	json_decref(j);
 	return rc;
 }
 
-/* One event of a tail reply, in the chosen format; 0 or a CTL_EXIT_*. */
+/*
+ * One event of a tail reply, in the chosen format; 0 or a CTL_EXIT_*.
+ * A failed write on stdout is left to main to report.
+ */
 static int
 tail_print(struct ctl_ctx *ctx, int fmt, const msgpack_object *ev)
 {
 	struct sse_msg m = { .retry = -1 };
-	char *id = NULL, *type = NULL, *topic = NULL, *raw = NULL;
-	size_t rawlen;
-	int rc = CTL_EXIT_USAGE;
+	char *id = NULL, *type = NULL, *raw = NULL;
+	const char *p;
+	size_t len, rawlen;
+	int err, rc;
 
-	if (ev == NULL || sse_ctl_get_strdup(ev, "id", &id) != 0 ||
-	    sse_ctl_get_strdup(ev, "topic", &topic) != 0 ||
+	if (ev == NULL || sse_ctl_get_str(ev, "id", &p, &len) != 0 ||
+	    sse_ctl_get_str(ev, "topic", &p, &len) != 0 ||
 	    sse_ctl_get_str(ev, "data", &m.data, &m.datalen) != 0 ||
-	    get_strdup(ev, "event", &type) != 0) {
-		rc = ctl_bad_reply(&ctx->client, "an event lacks a field");
-		goto out;
-	}
-	m.id = id;
-	m.event = type;
+	    ((err = sse_ctl_get_str(ev, "event", &p, &len)) != 0 &&
+	    err != SSE_ENOENT))
+		return ctl_bad_reply(&ctx->client, "an event lacks a field");
 	if (ctx->json) {
-		if (print_json(id, type, m.data, m.datalen, topic) == -1)
-			goto nomem;
+		if ((rc = print_json(ev)) != 0)
+			return rc;
 	} else if (fmt == FMT_RAW) {
-		if (sse_encode_alloc(&m, &raw, &rawlen) != 0)
-			goto nomem;
+		/* The fields are there: only memory can fail. */
+		if (sse_ctl_get_strdup(ev, "id", &id) != 0 ||
+		    get_strdup(ev, "event", &type) != 0) {
+			rc = ctl_nomem();
+			goto out;
+		}
+		m.id = id;
+		m.event = type;
+		if ((err = sse_encode_alloc(&m, &raw, &rawlen)) != 0) {
+			rc = err == SSE_ENOMEM ? ctl_nomem() :
+			    ctl_bad_reply(&ctx->client, sse_strerror(err));
+			goto out;
+		}
 		fwrite(raw, 1, rawlen, stdout);
 	} else {
 		fwrite(m.data, 1, m.datalen, stdout);
 		putchar('\n');
 	}
-	rc = fflush(stdout) == 0 ? CTL_EXIT_OK : CTL_EXIT_USAGE;
-	goto out;
-nomem:
-	rc = ctl_nomem();
+	rc = ctl_flush();
 out:
 	free(raw);
 	free(id);
 	free(type);
-	free(topic);
 	return rc;
 }
 

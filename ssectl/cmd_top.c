@@ -103,14 +103,13 @@ row_cmp(const void *a, const void *b)
 	return strcmp(ra->name, rb->name);
 }
 
+/* The field key of map as text, cut to size ("-" when out of memory). */
 static void
-text(const msgpack_object *map, const char *key, char *buf, size_t size)
+text(const struct ctl_ctx *ctx, const msgpack_object *map, const char *key,
+    char *buf, size_t size)
 {
-	char *v = NULL;
-	const msgpack_object *o = sse_ctl_get(map, key);
+	char *v = ctl_fmt_cell(ctx, map, key, CTL_UNIT_NONE);
 
-	if (o != NULL)
-		v = ctl_fmt_value(o);
 	snprintf(buf, size, "%s", v != NULL ? v : "-");
 	free(v);
 }
@@ -129,13 +128,13 @@ sample_conns(struct ctl_ctx *ctx, struct top_sample *s)
 		return rc;
 	for (i = 0; i < a->via.array.size; i++) {
 		conn = &a->via.array.ptr[i];
-		text(conn, "user", user, sizeof(user));
+		text(ctx, conn, "user", user, sizeof(user));
 		section_add(&s->users, user, NULL, 1, 0);
 		if (sse_ctl_get_uint(conn, "queued_bytes", &q) != 0 || q == 0)
 			continue;
 		s->nqueued++;
-		text(conn, "id", name, 24);
-		text(conn, "topics", topics, sizeof(topics));
+		text(ctx, conn, "id", name, 24);
+		text(ctx, conn, "topics", topics, sizeof(topics));
 		snprintf(name + strlen(name), sizeof(name) - 24, " %s", user);
 		section_add(&s->queued, name, topics, q, 0);
 	}
@@ -160,7 +159,7 @@ sample_topics(struct ctl_ctx *ctx, struct top_sample *s)
 		return rc;
 	for (i = 0; i < a->via.array.size; i++) {
 		t = &a->via.array.ptr[i];
-		text(t, "name", name, sizeof(name));
+		text(ctx, t, "name", name, sizeof(name));
 		rate = sse_ctl_get(t, "rate");
 		if (sse_ctl_get_uint(t, "subscribers", &n) != 0)
 			n = 0;
@@ -185,7 +184,7 @@ sample(struct ctl_ctx *ctx, struct top_sample *s)
 	for (i = 0; i < NCOUNTERS; i++)
 		if (sse_ctl_get_uint(res, counter_keys[i], &s->c[i]) != 0)
 			s->c[i] = 0;
-	text(res, "version", s->version, sizeof(s->version));
+	text(ctx, res, "version", s->version, sizeof(s->version));
 	if ((rc = sample_conns(ctx, s)) != 0 ||
 	    (rc = sample_topics(ctx, s)) != 0)
 		return rc;
@@ -412,7 +411,13 @@ cmd_top_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
 			print_plain(ctx, prev, cur);
 			shown++;
 		}
-		if ((count > 0 && shown >= count) || wait_key(delay, keys))
+		/* Stdout gone (a closed pipe): main says so. */
+		if (ferror(stdout)) {
+			rc = CTL_EXIT_USAGE;
+			break;
+		}
+		if ((count > 0 && shown >= count) || wait_key(delay, keys) ||
+		    ctl_interrupted)
 			break;
 	}
 	if (screen)

@@ -99,7 +99,6 @@ static const char topics_complete[] = { CTL_COMPLETE_WORD,
 const struct ctl_cmd ctl_cmd_topics = {
 	.name = "topics",
 	.usage = "topics [list | create NAME | delete NAME | info NAME]",
-	.summary = "list, create, delete or describe topics",
 	.help =
 	    "  list         every topic, by name (the default)\n"
 	    "  create NAME  create NAME and mark it registered, so it is\n"

@@ -205,7 +205,8 @@ rbuf_reserve(struct ctl_client *c, size_t want)
 
 /*
  * Read more bytes into the buffer: 0, or a CTL_EXIT_* code with its
- * message printed (EOF, error or timeout), or CTL_EXIT_INTERRUPTED,
+ * message printed (EOF, error, timeout, or out of memory: exit 1 as for
+ * every local failure), or CTL_EXIT_INTERRUPTED,
  * silently, when a signal set ctl_interrupted.
  */
 static int
@@ -218,8 +219,9 @@ rbuf_fill(struct ctl_client *c, size_t want)
 	if (want < CTL_READ_CHUNK)
 		want = CTL_READ_CHUNK;
 	if (rbuf_reserve(c, want) == -1) {
-		ctl_nomem();
-		return CTL_EXIT_UNREACHABLE;
+		/* The rest of the reply would come before the next one. */
+		ctl_client_disconnect(c);
+		return ctl_nomem();
 	}
 	for (;;) {
 		if (ctl_interrupted)
@@ -296,8 +298,9 @@ read_reply(struct ctl_client *c, struct sse_ctl_reply *rep)
 /*
  * Send the request begun with ctl_client_request and wait for its reply.
  * Returns CTL_EXIT_OK with *result set (valid until the next request on
- * c), CTL_EXIT_REFUSED after printing the daemon's error, or
- * CTL_EXIT_UNREACHABLE after printing why the exchange failed.
+ * c), CTL_EXIT_REFUSED after printing the daemon's error (unless
+ * mute_refused), CTL_EXIT_UNREACHABLE after printing why the exchange
+ * failed, or CTL_EXIT_USAGE for a local failure (out of memory).
  */
 int
 ctl_client_call(struct ctl_client *c, const msgpack_object **result)
@@ -325,11 +328,27 @@ ctl_client_call(struct ctl_client *c, const msgpack_object **result)
 }
 
 /*
+ * Print the daemon's error, the last reply read, after what: "ssectl:
+ * <what>CODE: message".  For a caller that set mute_refused to say
+ * more about what was refused ("notify: line 3: ").
+ */
+void
+ctl_client_refused(const struct ctl_client *c, const char *what)
+{
+	struct sse_ctl_reply rep;
+
+	if (sse_ctl_reply_parse(&c->reply.data, &rep) != 1)
+		return;
+	say(c, "%s%.*s: %.*s", what, (int)rep.codelen, rep.code,
+	    (int)rep.messagelen, rep.message);
+}
+
+/*
  * Wait for the next reply to the request in flight: the only one, or
  * one more of a streaming op (tail).  Same returns as ctl_client_call,
- * and CTL_EXIT_INTERRUPTED (silently) when ctl_interrupted was set.
- * The connection is dropped when it broke, so the next request
- * connects again.
+ * and CTL_EXIT_INTERRUPTED (silently) when ctl_interrupted was set; an
+ * error reply is not printed when mute_refused is set.  The connection
+ * is dropped when it broke, so the next request connects again.
  */
 int
 ctl_client_next(struct ctl_client *c, const msgpack_object **result)
@@ -338,9 +357,8 @@ ctl_client_next(struct ctl_client *c, const msgpack_object **result)
 	int r;
 
 	r = read_reply(c, &rep);
-	if (r == CTL_EXIT_REFUSED)
-		say(c, "%.*s: %.*s", (int)rep.codelen, rep.code,
-		    (int)rep.messagelen, rep.message);
+	if (r == CTL_EXIT_REFUSED && !c->mute_refused)
+		ctl_client_refused(c, "");
 	if (r == CTL_EXIT_UNREACHABLE)
 		ctl_client_disconnect(c);
 	if (r != 0)

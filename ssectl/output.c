@@ -368,16 +368,15 @@ fmt_human(char *buf, size_t size, uint64_t v, double f, enum ctl_unit u)
 }
 
 /*
- * The field key of map as text, in unit u: for people when stdout is a
- * terminal, else a plain number (an age in seconds, a rate as is).  An
- * absent field, or one that is not a number, is shown as ctl_fmt_value
- * shows it ("-" when absent).  A new string, or NULL when out of memory.
+ * The value o as text, in unit u: for people when stdout is a terminal,
+ * else a plain number (an age in seconds, a rate as is).  An absent value
+ * (NULL), or one that is not a number, is shown as ctl_fmt_value shows
+ * it ("-" when absent).  A new string, or NULL when out of memory.
  */
 char *
-ctl_fmt_cell(const struct ctl_ctx *ctx, const msgpack_object *map,
-    const char *key, enum ctl_unit u)
+ctl_fmt_unit(const struct ctl_ctx *ctx, const msgpack_object *o,
+    enum ctl_unit u)
 {
-	const msgpack_object *o = sse_ctl_get(map, key);
 	uint64_t v = 0, now;
 	double f = 0;
 	char buf[64];
@@ -401,6 +400,14 @@ ctl_fmt_cell(const struct ctl_ctx *ctx, const msgpack_object *map,
 		    (now > v ? (now - v) / 1000 : 0));
 	}
 	return strdup(buf);
+}
+
+/* The field key of map as text, in unit u, as ctl_fmt_unit has it. */
+char *
+ctl_fmt_cell(const struct ctl_ctx *ctx, const msgpack_object *map,
+    const char *key, enum ctl_unit u)
+{
+	return ctl_fmt_unit(ctx, sse_ctl_get(map, key), u);
 }
 
 /*

@@ -148,18 +148,22 @@ static const struct option *
 option_named(const struct ctl_cmd *cmd, const char *word)
 {
 	const struct option *o, *found = NULL;
+	size_t len;
+	int n = 0;
 
 	if (cmd->options == NULL || strncmp(word, "--", 2) != 0)
 		return NULL;
 	word += 2;
+	len = strlen(word);
 	for (o = cmd->options; o->name != NULL; o++) {
 		if (strcmp(o->name, word) == 0)
 			return o;
-		if (*word != '\0' && strncmp(o->name, word, strlen(word)) == 0)
-			found = found == NULL ? o : cmd->options;
+		if (len > 0 && strncmp(o->name, word, len) == 0) {
+			found = o;
+			n++;
+		}
 	}
-	return found == cmd->options && strcmp(found->name, word) != 0 ?
-	    NULL : found;
+	return n == 1 ? found : NULL;	/* none, or ambiguous */
 }
 
 /*
@@ -300,7 +304,7 @@ shell_run(struct ctl_ctx *ctx, char *line, int json)
 	rc = ctl_cmd_run(cmd, ctx, n, words);
 	if (ctl_interrupted)
 		putchar('\n');	/* after the ^C the terminal echoed */
-	fflush(stdout);
+	ctl_stdout_check();
 	if (rc == CTL_EXIT_UNREACHABLE)
 		fprintf(stderr, "ssectl: the next command will try to "
 		    "connect again\n");

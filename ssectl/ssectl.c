@@ -100,6 +100,56 @@ ctl_nomem(void)
 	return CTL_EXIT_USAGE;
 }
 
+/* Why writing stdout failed, when ctl_flush saw it; 0 when unknown. */
+static int	stdout_errno;
+
+/*
+ * Flush stdout: CTL_EXIT_OK, or CTL_EXIT_USAGE when writing it failed
+ * (a closed pipe, a full disk).  The failure is not printed: the caller
+ * returns, and ctl_stdout_check says it once.
+ */
+int
+ctl_flush(void)
+{
+	if (fflush(stdout) == EOF) {
+		if (stdout_errno == 0)
+			stdout_errno = errno;
+		return CTL_EXIT_USAGE;
+	}
+	return ferror(stdout) ? CTL_EXIT_USAGE : CTL_EXIT_OK;
+}
+
+/*
+ * After a command: flush stdout and, when a write on it failed, say so
+ * in one line and clear the error, so the shell's next command starts
+ * afresh.  0, or -1 (printed): exit status 1.
+ */
+int
+ctl_stdout_check(void)
+{
+	if (ctl_flush() == CTL_EXIT_OK)
+		return 0;
+	if (stdout_errno != 0)
+		fprintf(stderr, "ssectl: write error on standard output: %s\n",
+		    strerror(stdout_errno));
+	else
+		fprintf(stderr, "ssectl: write error on standard output\n");
+	stdout_errno = 0;
+	clearerr(stdout);
+	return -1;
+}
+
+/* The summary of cmd: its own, else that of its op (sse_ctl_ops.def). */
+const char *
+ctl_cmd_summary(const struct ctl_cmd *cmd)
+{
+	const char *s;
+
+	if (cmd->summary != NULL)
+		return cmd->summary;
+	return (s = sse_ctl_op_summary(cmd->op)) != NULL ? s : "";
+}
+
 int
 ctl_args_has(const struct ctl_args *args, int key)
 {
@@ -260,7 +310,8 @@ ctl_catch_signals(int on)
 static void
 cmd_print_help(const struct ctl_cmd *cmd, FILE *fp)
 {
-	fprintf(fp, "usage: ssectl %s\n\n%s.\n", cmd->usage, cmd->summary);
+	fprintf(fp, "usage: ssectl %s\n\n%s.\n", cmd->usage,
+	    ctl_cmd_summary(cmd));
 	if (cmd->help != NULL)
 		fprintf(fp, "\n%s", cmd->help);
 	if (cmd->op != SSE_CTL_NONE)
@@ -277,7 +328,7 @@ usage_print(FILE *fp)
 	    "      --json         print JSON, one object per line\n"
 	    "  -h, --help         this help\n\ncommands:\n");
 	for (cp = ctl_cmds; *cp != NULL; cp++)
-		fprintf(fp, "  %-8s %s\n", (*cp)->name, (*cp)->summary);
+		fprintf(fp, "  %-8s %s\n", (*cp)->name, ctl_cmd_summary(*cp));
 	fprintf(fp, "\nCommands may be abbreviated to a unique prefix. "
 	    "'ssectl help COMMAND' details one.\n"
 	    "Without a command, on a terminal, ssectl is an interactive "
@@ -452,7 +503,8 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			usage_print(stdout);
-			return CTL_EXIT_OK;
+			return ctl_stdout_check() == 0 ? CTL_EXIT_OK :
+			    CTL_EXIT_USAGE;
 		case ':':
 			return ctl_usage_error("option '%s' needs a value",
 			    argv[optind - 1]);
@@ -479,10 +531,8 @@ main(int argc, char **argv)
 	else
 		rc = ctl_cmd_run(cmd, &ctx, argc, argv);
 	ctl_client_close(&ctx.client);
-	if ((fflush(stdout) == EOF || ferror(stdout)) && rc == CTL_EXIT_OK) {
-		fprintf(stderr, "ssectl: write error on standard output: %s\n",
-		    strerror(errno));
+	/* Whatever else failed: an exit status of 0 must not hide it. */
+	if (ctl_stdout_check() == -1 && rc == CTL_EXIT_OK)
 		rc = CTL_EXIT_USAGE;
-	}
 	return rc;
 }

@@ -43,6 +43,8 @@ struct ctl_client {
 	uint64_t		 seq;		/* of the request in flight */
 	int			 timeout_ms;	/* per reply; -1 waits forever */
 	int			 quiet;		/* print no message (completion) */
+	int			 mute_refused;	/* leave error replies to the
+						   caller (ctl_client_refused) */
 	struct sse_ctl_writer	 w;
 	char			*rbuf;		/* bytes read, not yet consumed */
 	size_t			 roff, rlen, rcap;
@@ -77,7 +79,9 @@ struct ctl_args {
 
 /*
  * A command, as in tmux's cmd_entry.  usage is the whole synopsis, name
- * first; help (may be NULL) details the options for "ssectl help NAME".
+ * first; summary is one line, NULL for the summary of op as
+ * sse_ctl_ops.def has it (ctl_cmd_summary); help (may be NULL) details
+ * the options for "ssectl help NAME".
  * options is a getopt_long table (long names only; --json and --help are
  * added for every command), ended by a zeroed entry; it may be NULL.
  * exec runs with ctx->json set and the arguments checked against minargs /
@@ -127,6 +131,9 @@ extern const struct ctl_cmd *const ctl_cmds[];
 int		 ctl_usage_error(const char *fmt, ...)
 		    __attribute__((format(printf, 1, 2)));
 int		 ctl_nomem(void);
+int		 ctl_flush(void);
+int		 ctl_stdout_check(void);
+const char	*ctl_cmd_summary(const struct ctl_cmd *);
 int		 ctl_args_has(const struct ctl_args *, int);
 const char	*ctl_args_get(const struct ctl_args *, int);
 const struct ctl_cmd *ctl_cmd_find(const char *, int);
@@ -149,11 +156,12 @@ int		 ctl_client_next(struct ctl_client *, const msgpack_object **);
 void		 ctl_client_disconnect(struct ctl_client *);
 int		 ctl_client_is_stale(struct ctl_client *);
 int		 ctl_bad_reply(const struct ctl_client *, const char *);
+void		 ctl_client_refused(const struct ctl_client *, const char *);
 int		 ctl_call_simple(struct ctl_ctx *, int,
 		    const msgpack_object **);
 
 /* output.c */
-/* The unit of a value, for people (ctl_fmt_cell). */
+/* The unit of a value, for people (ctl_fmt_unit). */
 enum ctl_unit {
 	CTL_UNIT_NONE,
 	CTL_UNIT_AGE,		/* unix ms: time since, in seconds */
@@ -169,6 +177,8 @@ int		 ctl_result_array(const struct ctl_client *,
 		    const msgpack_object *, const char *,
 		    const msgpack_object **);
 char		*ctl_fmt_value(const msgpack_object *);
+char		*ctl_fmt_unit(const struct ctl_ctx *, const msgpack_object *,
+		    enum ctl_unit);
 char		*ctl_fmt_cell(const struct ctl_ctx *, const msgpack_object *,
 		    const char *, enum ctl_unit);
 void		 ctl_fmt_duration(char *, size_t, uint64_t);

@@ -224,9 +224,10 @@ int
 ctl_print_kv(const struct ctl_ctx *ctx, const msgpack_object *map)
 {
 	const msgpack_object_kv *kv;
-	char key[128], *v;
+	enum ctl_unit u;
 	int width = 0;
 	uint32_t i;
+	char *v;
 
 	for (i = 0; ctx->human && i < map->via.map.size; i++) {
 		kv = &map->via.map.ptr[i];
@@ -236,19 +237,14 @@ ctl_print_kv(const struct ctl_ctx *ctx, const msgpack_object *map)
 	}
 	for (i = 0; i < map->via.map.size; i++) {
 		kv = &map->via.map.ptr[i];
-		if (kv->key.type != MSGPACK_OBJECT_STR ||
-		    kv->key.via.str.size >= sizeof(key))
+		if (kv->key.type != MSGPACK_OBJECT_STR)
 			continue;
-		memcpy(key, kv->key.via.str.ptr, kv->key.via.str.size);
-		key[kv->key.via.str.size] = '\0';
-		if (ctx->human)
-			v = ctl_fmt_cell(ctx, map, key, field_unit(&kv->key));
-		else
-			v = ctl_fmt_value(&kv->val);
-		if (v == NULL)
+		u = ctx->human ? field_unit(&kv->key) : CTL_UNIT_NONE;
+		if ((v = ctl_fmt_unit(ctx, &kv->val, u)) == NULL)
 			return ctl_nomem();
-		printf("%-*s%s%s%s\n", width, key, ctx->human ? "  " : " ", v,
-		    ctx->human && field_unit(&kv->key) == CTL_UNIT_AGE &&
+		printf("%-*.*s%s%s%s\n", width, (int)kv->key.via.str.size,
+		    kv->key.via.str.ptr, ctx->human ? "  " : " ", v,
+		    u == CTL_UNIT_AGE &&
 		    kv->val.type == MSGPACK_OBJECT_POSITIVE_INTEGER ?
 		    " ago" : "");
 		free(v);

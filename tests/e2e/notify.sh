@@ -39,4 +39,20 @@ is "$got" 'data: {"msg":"hi alice"}' "the event is on topic user:alice"
 seq 1 20000 | "$SSECTL" notify --lines bulk >"$T_DIR/bulk.ids"
 is "$(lines "$T_DIR/bulk.ids")" "20000" "20000 lines give 20000 ids"
 is "$(sort -u "$T_DIR/bulk.ids" | wc -l | tr -d ' ')" "20000" "all ids are distinct"
+# A refused line: the lines before it are published whatever the batching
+# (here all arrive at once, in one batch), the line is named, exit 2.
+printf '{"n":1}\n\n{"n":2}\nbad\n{"n":4}\n' |
+    "$SSECTL" notify --lines --user bob >"$T_DIR/bob.ids" 2>"$T_DIR/bob.err"
+is "$?" "2" "notify --lines exits 2 at a refused line"
+is "$(lines "$T_DIR/bob.ids")" "2" "the ids of the lines before it are printed"
+like "$(cat "$T_DIR/bob.err")" '^ssectl: notify: line 4: INVALID_EVENT: ' \
+    "the refused line is named by its number"
+is "$(lines "$T_DIR/bob.err")" "1" "in one line"
+is "$("$SSECTL" history user:bob | cut -d ' ' -f 4 | tail -n +2 | tr '\n' ' ')" \
+    '{"n":1} {"n":2} ' "the lines before it are published, not those after"
+
+# All of stdin as one event: at most 63 MiB.
+out=$(head -c $((63 * 1024 * 1024 + 1)) /dev/zero | "$SSECTL" notify big 2>&1); rc=$?
+is "$rc" "1" "more than 63 MiB of stdin is refused"
+is "$out" "ssectl: notify: standard input is larger than 63 MiB" "and says so"
 done_testing

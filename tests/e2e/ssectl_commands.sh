@@ -135,6 +135,34 @@ is "$("$SSECTL" top --json -n 1 -d 0.1 | grep -c '^{"time":[0-9]*,"connections":
 "$SSECTL" topics delete other >/dev/null
 is "$("$SSECTL" --json topics | grep -c '"name"')" 2 "topics delete removes the topic"
 
+# tail --json: data that is not UTF-8 is printed with U+FFFD.
+bg "$SSECTL" tail --json raw >"$T_DIR/t.raw8" 2>"$T_DIR/t.raw8.err"
+P5=$BG_PID
+wait_for 5 sh -c "[ \$(\"$SSECTL\" --json stats | sed 's/.*\"control_clients\":\([0-9]*\).*/\1/') -ge 2 ]"
+printf 'a\377b' | "$SSECTL" notify raw >/dev/null
+wait_for 5 grep -q data "$T_DIR/t.raw8"
+like "$(cat "$T_DIR/t.raw8")" "\"data\":\"a$(printf '\357\277\275')b\"" \
+    "tail --json: bytes that are not UTF-8 become U+FFFD"
+kill -INT "$P5"
+wait_pid "$P5" 5
+is "$WAIT_RC$(cat "$T_DIR/t.raw8.err")" 0 "and the tail goes on, silently, until interrupted"
+
+# A write error on stdout is reported once, with exit 1, also when the
+# command stops on it (tail).
+if [ -w /dev/full ]; then
+	bg sh -c "exec \"$SSECTL\" tail full >/dev/full 2>\"$T_DIR/full.err\""
+	P6=$BG_PID
+	wait_for 5 sh -c "[ \$(\"$SSECTL\" --json stats | sed 's/.*\"control_clients\":\([0-9]*\).*/\1/') -ge 2 ]"
+	"$SSECTL" notify full x >/dev/null
+	wait_pid "$P6" 5
+	is "$WAIT_RC" 1 "tail exits 1 when stdout cannot be written"
+	is "$(cat "$T_DIR/full.err")" "ssectl: write error on standard output: No space left on device" \
+	    "and says so in one line"
+else
+	ok 0 "# SKIP needs /dev/full"
+	ok 0 "# SKIP needs /dev/full"
+fi
+
 # A user ssed does not trust gets its message and exit 2.
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	chmod 711 "$T_DIR"
