@@ -30,7 +30,7 @@ output_data(const struct opts *o, const struct sse_event *ev, int *notjson)
 {
 	json_error_t	 err;
 	json_t		*j;
-	char		 id[128];
+	char		 id[128], type[128], text[sizeof(err.text)];
 
 	*notjson = 0;
 	if (!o->data_json)
@@ -39,16 +39,18 @@ output_data(const struct opts *o, const struct sse_event *ev, int *notjson)
 	    NULL)
 		return j;
 	*notjson = 1;
+	/* All three may hold the server's bytes: no escapes on a terminal. */
 	reply_printable(id, sizeof(id), ev->id, strlen(ev->id));
-	msg_note("event %s%s%s: data is not JSON (%s), skipped",
-	    *id != '\0' ? "id " : "of type ", *id != '\0' ? id : "",
-	    *id != '\0' ? "" : ev->type, err.text);
+	reply_printable(type, sizeof(type), ev->type, strlen(ev->type));
+	reply_printable(text, sizeof(text), err.text, strlen(err.text));
+	msg_note("event %s%s: data is not JSON (%s), skipped",
+	    *id != '\0' ? "id " : "of type ", *id != '\0' ? id : type, text);
 	return NULL;
 }
 
 /* {"id","event","data"[,"retry"]}, or the data alone in data format. */
 static json_t *
-output_json(const struct opts *o, const struct sse_event *ev, long retry,
+output_json(const struct opts *o, const struct sse_event *ev, int64_t retry,
     int *notjson)
 {
 	json_t	*obj, *data;
@@ -66,7 +68,8 @@ output_json(const struct opts *o, const struct sse_event *ev, long retry,
 	rc |= json_object_set_new(obj, "event", json_string(ev->type));
 	rc |= json_object_set_new(obj, "data", data);
 	if (retry >= 0)
-		rc |= json_object_set_new(obj, "retry", json_integer(retry));
+		rc |= json_object_set_new(obj, "retry",
+		    json_integer((json_int_t)retry));
 	if (rc != 0) {
 		json_decref(obj);
 		return NULL;
@@ -75,7 +78,7 @@ output_json(const struct opts *o, const struct sse_event *ev, long retry,
 }
 
 static int
-output_write(const struct opts *o, const struct sse_event *ev, long retry)
+output_write(const struct opts *o, const struct sse_event *ev, int64_t retry)
 {
 	json_t	*j;
 	int	 notjson, rc = -1;
@@ -100,7 +103,8 @@ output_write(const struct opts *o, const struct sse_event *ev, long retry)
 }
 
 int
-output_event(const struct opts *o, const struct sse_event *ev, long retry)
+output_event(const struct opts *o, const struct sse_event *ev,
+    int64_t retry)
 {
 	int	rc;
 

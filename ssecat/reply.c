@@ -210,30 +210,39 @@ json_message(const char *s, size_t len)
 	return out;
 }
 
+/* The parser's callback: the message of the first event that has one. */
+static void
+reply_on_event(const struct sse_event *ev, void *arg)
+{
+	char	**msgp = arg;
+
+	if (*msgp == NULL)
+		*msgp = json_message(ev->data, ev->datalen);
+}
+
 /*
  * ssed answers errors with a JSON body, except the 429 of a stream
  * endpoint, whose body is an SSE "error" event with JSON data: look at
- * the whole body first, then at each data line.
+ * the whole body first, then at the data of each event in it.
  */
 char *
 reply_message(const struct reply *r)
 {
-	const char	*p, *eol;
-	char		*msg;
+	struct sse_parser_cb	 cb;
+	struct sse_parser	*p;
+	char			*msg = NULL;
 
 	if (r->body == NULL)
 		return NULL;
 	if ((msg = json_message(r->body, r->bodylen)) != NULL)
 		return msg;
-	for (p = r->body; *p != '\0'; p = eol + (*eol != '\0')) {
-		eol = p + strcspn(p, "\r\n");
-		if (strncmp(p, "data:", 5) != 0)
-			continue;
-		p += 5;
-		if (*p == ' ')
-			p++;
-		if ((msg = json_message(p, (size_t)(eol - p))) != NULL)
-			return msg;
-	}
-	return NULL;
+	memset(&cb, 0, sizeof(cb));
+	cb.on_event = reply_on_event;
+	cb.arg = &msg;
+	if ((p = sse_parser_new(&cb)) == NULL)
+		return NULL;
+	if (sse_parser_feed(p, r->body, r->bodylen) == 0)
+		(void)sse_parser_end(p);
+	sse_parser_free(p);
+	return msg;
 }

@@ -105,6 +105,8 @@ request_setup(CURL *e, const struct opts *o, char *errbuf,
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, arg);
 	curl_easy_setopt(e, CURLOPT_VERBOSE, o->verbose ? 1L : 0L);
+	/* SIGALRM is ssecat.c's (--timeout): libcurl must not take it. */
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	if (o->insecure) {
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);

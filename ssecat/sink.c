@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,7 +19,7 @@
 
 int
 sink_init(struct sink *k, const struct opts *o, int sigfd,
-    unsigned long retry_ms)
+    int64_t retry_ms)
 {
 	memset(k, 0, sizeof(*k));
 	k->o = o;
@@ -44,7 +45,13 @@ sink_signalled(struct sink *k)
 
 	if (read(k->sigfd, &sig, 1) != 1)
 		return 0;
-	k->exit = CAT_EXIT_SIGNAL + sig;
+	/* ssecat.c's timer for --timeout, which may cut a blocked write. */
+	if (sig == SIGALRM) {
+		msg_note("--timeout of %.1f s reached",
+		    k->o->timeout_ms / 1000.0);
+		k->exit = CAT_EXIT_TIMEOUT;
+	} else
+		k->exit = CAT_EXIT_SIGNAL + sig;
 	return 1;
 }
 
@@ -54,7 +61,7 @@ sink_output_failed(struct sink *k)
 	/* A closed pipe is the reader saying "enough", as for cat. */
 	if (errno == EPIPE)
 		k->exit = CAT_EXIT_SIGNAL + SIGPIPE;
-	/* A signal cut a write to a slow reader: it wins. */
+	/* A signal or --timeout cut a write to a slow reader: it wins. */
 	else if (errno == EINTR && sink_signalled(k))
 		return;
 	else {
@@ -104,7 +111,7 @@ sink_event(const struct sse_event *ev, void *arg)
 		return;
 	k->events++;
 	if (filter_is_shown(o, ev->type) && (rc = output_event(o, ev,
-	    k->retry_ms != k->retry_shown ? (long)k->retry_ms : -1)) == -1) {
+	    k->retry_ms != k->retry_shown ? k->retry_ms : -1)) == -1) {
 		sink_output_failed(k);
 		return;
 	}
@@ -123,5 +130,6 @@ sink_retry(unsigned long ms, void *arg)
 {
 	struct sink	*k = arg;
 
-	k->retry_ms = ms;
+	/* Every reader adds to it or compares it with --backoff-max. */
+	k->retry_ms = (uint64_t)ms > INT64_MAX ? INT64_MAX : (int64_t)ms;
 }

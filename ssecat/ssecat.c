@@ -7,6 +7,8 @@
  */
 #include "config.h"
 
+#include <sys/time.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
@@ -15,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ssecat.h"
@@ -102,10 +105,12 @@ sig_handler(int sig)
 
 /*
  * SIGINT and SIGTERM go through a self-pipe that curl_multi_poll watches,
- * so they end a wait at once without threads or racy flags.  SIGPIPE is
- * ignored: a closed stdout shows up as EPIPE from output_event, and a
- * server that hangs up as an error from libcurl.  Returns the read end,
- * or -1.
+ * so they end a wait at once without threads or racy flags.  So does
+ * SIGALRM, from the timer of --timeout (sink.c makes it exit 4).  None
+ * restarts a system call: a write to a stdout that nobody reads fails
+ * with EINTR instead of blocking past them.  SIGPIPE is ignored: a
+ * closed stdout shows up as EPIPE from output_event, and a server that
+ * hangs up as an error from libcurl.  Returns the read end, or -1.
  */
 static int
 sig_setup(int fds[2])
@@ -130,7 +135,8 @@ sig_setup(int fds[2])
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = sig_handler;
 	if (sigaction(SIGINT, &sa, NULL) == -1 ||
-	    sigaction(SIGTERM, &sa, NULL) == -1) {
+	    sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGALRM, &sa, NULL) == -1) {
 		msg_warn("sigaction: %s", strerror(errno));
 		return -1;
 	}
@@ -140,6 +146,28 @@ sig_setup(int fds[2])
 		return -1;
 	}
 	return fds[0];
+}
+
+/*
+ * stream.c watches the clock of --timeout too, but only between writes:
+ * this timer also cuts a write that blocks on a stalled reader.  It goes
+ * on ticking once due, since a write cut after some bytes went through
+ * is not failed but resumed by stdio, and blocks again.
+ */
+static int
+timeout_arm(int64_t ms)
+{
+	struct itimerval	it;
+
+	memset(&it, 0, sizeof(it));
+	it.it_value.tv_sec = (time_t)(ms / 1000);
+	it.it_value.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	it.it_interval.tv_usec = 100 * 1000;
+	if (setitimer(ITIMER_REAL, &it, NULL) == -1) {
+		msg_warn("setitimer: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -161,7 +189,8 @@ main(int argc, char *argv[])
 		goto out;
 	msg_init(o.quiet);
 	rc = CAT_EXIT_FATAL;
-	if ((sigfd = sig_setup(fds)) == -1)
+	if ((sigfd = sig_setup(fds)) == -1 ||
+	    (o.timeout_ms > 0 && timeout_arm(o.timeout_ms) == -1))
 		goto out;
 	rc = stream_run(&o, sigfd);
 out:

@@ -127,8 +127,6 @@ void	utf8_dec_init(struct utf8_dec *d);
  */
 size_t	utf8_dec_feed(struct utf8_dec *d, const char *in, size_t len,
 	    char *out);
-/* The input ended: a U+FFFD for an unfinished sequence (at most 3). */
-size_t	utf8_dec_end(struct utf8_dec *d, char *out);
 
 /* output.c */
 /*
@@ -138,7 +136,7 @@ size_t	utf8_dec_end(struct utf8_dec *d, char *out);
  * nothing printed); -1 with errno set (EPIPE, ENOMEM...).
  */
 int	output_event(const struct opts *o, const struct sse_event *ev,
-	    long retry);
+	    int64_t retry);
 
 /* request.c */
 /*
@@ -205,8 +203,8 @@ struct sink {
 	const struct opts	*o;
 	int			 sigfd;		/* see stream_run */
 	int			 exit;		/* -1 while running */
-	unsigned long		 retry_ms;	/* the server's retry: */
-	unsigned long		 retry_shown;	/* last "retry" in --json */
+	int64_t			 retry_ms;	/* the server's retry:, >= 0 */
+	int64_t			 retry_shown;	/* last "retry" in --json */
 	long			 printed;	/* counted for -n */
 	long			 events;	/* of this connection */
 	char			*saved_id;	/* in --state */
@@ -215,9 +213,12 @@ struct sink {
 
 /* retry_ms: the reconnection time until retry: says; -1: no memory. */
 int	sink_init(struct sink *k, const struct opts *o, int sigfd,
-	    unsigned long retry_ms);
+	    int64_t retry_ms);
 void	sink_free(struct sink *k);
-/* The parser's callbacks; arg is the sink. */
+/*
+ * The parser's callbacks; arg is the sink.  sink_retry keeps ms, capped
+ * at INT64_MAX (the parser saturates a huge retry: at ULONG_MAX).
+ */
 void	sink_event(const struct sse_event *ev, void *arg);
 void	sink_retry(unsigned long ms, void *arg);
 /* 1 (and k->exit set) when a signal came through sigfd, else 0. */

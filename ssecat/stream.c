@@ -7,9 +7,10 @@
  * The parser lives as long as the program: the last event id survives
  * reconnects (it is the Last-Event-ID we send), while each connection
  * starts with a reset, so half an event is dropped, as EventSource does.
- * Bytes go through utf8.c's decoder on their way to the parser.  What is
- * sent is request.c's, reading the answer reply.c's, printing events
- * output.c's, which events count filter.c's, how long to wait backoff.c's.
+ * Bytes go through utf8.c's decoder (ASCII needs none) on their way to
+ * the parser.  What is sent is request.c's, reading the answer reply.c's,
+ * printing events output.c's, which events count filter.c's, how long to
+ * wait backoff.c's.
  */
 #include "config.h"
 
@@ -134,7 +135,7 @@ static size_t
 on_body(char *buf, size_t size, size_t nmemb, void *arg)
 {
 	struct stream	*s = arg;
-	size_t		 len = size * nmemb, n;
+	size_t		 len = size * nmemb, left = len, n;
 	char		*p;
 	int		 rc;
 
@@ -149,9 +150,26 @@ on_body(char *buf, size_t size, size_t nmemb, void *arg)
 		s->ubuf = p;
 		s->ubufsize = UTF8_DEC_MAX(len);
 	}
-	n = utf8_dec_feed(&s->dec, buf, len, s->ubuf);
-	if ((rc = sse_parser_feed(s->parser, s->ubuf, n)) != 0)
-		goto fail;
+	while (left > 0) {
+		/* ASCII outside a sequence needs no decoding: pass it on. */
+		n = 0;
+		if (s->dec.need == 0)
+			while (n < left && (unsigned char)buf[n] < 0x80)
+				n++;
+		if (n > 0)
+			rc = sse_parser_feed(s->parser, buf, n);
+		else {
+			/* Up to the next ASCII byte, which ends any sequence. */
+			while (++n < left && (unsigned char)buf[n] >= 0x80)
+				;
+			rc = sse_parser_feed(s->parser, s->ubuf,
+			    utf8_dec_feed(&s->dec, buf, n, s->ubuf));
+		}
+		if (rc != 0)
+			goto fail;
+		buf += n;
+		left -= n;
+	}
 	/*
 	 * Once a stop is reached, sink_event drops the rest and stream_pump
 	 * ends the transfer; failing here would only add a curl error to -v.
@@ -270,6 +288,22 @@ stream_judge(struct stream *s, CURLcode res)
 	return END_STOP;
 }
 
+/*
+ * A stream is over (or about to be retried): a last block ended by a
+ * lone CR is only known to be whole now, and it may be the -n'th event,
+ * or the one that makes the stream healthy.  -1 when ssecat must stop
+ * (s->k.exit is set), else 0.
+ */
+static int
+stream_parser_end(struct stream *s)
+{
+	if (s->r.sse && sse_parser_end(s->parser) != 0) {
+		msg_warn("out of memory");
+		s->k.exit = CAT_EXIT_FATAL;
+	}
+	return s->k.exit == -1 ? 0 : -1;
+}
+
 /* Run the transfer until it ends, goes idle, or ssecat must stop. */
 static enum conn_end
 stream_pump(struct stream *s)
@@ -294,7 +328,8 @@ stream_pump(struct stream *s)
 		if (s->k.exit != -1)
 			return END_STOP;
 		if (done)
-			return stream_judge(s, res);
+			return stream_parser_end(s) == -1 ? END_STOP :
+			    stream_judge(s, res);
 		now = mono_ms();
 		if (stream_timed_out(s, now))
 			return END_STOP;
@@ -305,7 +340,8 @@ stream_pump(struct stream *s)
 				snprintf(s->why, sizeof(s->why),
 				    "no data for %.1f s", o->idle_ms / 1000.0);
 				if (s->r.sse)
-					return stream_ended(s);
+					return stream_parser_end(s) == -1 ?
+					    END_STOP : stream_ended(s);
 				s->fail = FAIL_IDLE;
 				return END_FAILED;
 			}
@@ -349,16 +385,6 @@ stream_connect(struct stream *s)
 	}
 	end = stream_pump(s);
 	curl_multi_remove_handle(s->multi, s->easy);
-	/*
-	 * A last block ended by a lone CR is only known to be whole now;
-	 * it may be the -n'th event.
-	 */
-	if (s->r.sse && s->k.exit == -1 && sse_parser_end(s->parser) != 0) {
-		msg_warn("out of memory");
-		s->k.exit = CAT_EXIT_FATAL;
-	}
-	if (s->k.exit != -1)
-		end = END_STOP;
 out:
 	curl_slist_free_all(hdrs);
 	return end;
@@ -382,7 +408,7 @@ stream_wait(struct stream *s, enum conn_end end)
 	if (end == END_HEALTHY) {
 		s->failures = 0;
 		s->fail_shown = FAIL_NONE;
-		ms = (int64_t)s->k.retry_ms;
+		ms = s->k.retry_ms;
 		if (ms > o->backoff_max_ms)
 			ms = o->backoff_max_ms;
 		msg_note("%s, reconnecting in %.1f s", s->why, ms / 1000.0);
@@ -397,7 +423,7 @@ stream_wait(struct stream *s, enum conn_end end)
 		s->k.exit = CAT_EXIT_GAVEUP;
 		return -1;
 	}
-	ms = backoff_delay((int64_t)s->k.retry_ms, s->failures,
+	ms = backoff_delay(s->k.retry_ms, s->failures,
 	    s->r.retry_after_ms, o->backoff_max_ms);
 	if (o->verbose) {
 		if (o->max_retries >= 0)

@@ -88,11 +88,3 @@ utf8_dec_feed(struct utf8_dec *d, const char *in, size_t len, char *out)
 	}
 	return o;
 }
-
-size_t
-utf8_dec_end(struct utf8_dec *d, char *out)
-{
-	if (d->need == 0)
-		return 0;
-	return utf8_dec_fail(d, out);
-}

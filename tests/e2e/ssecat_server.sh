@@ -160,6 +160,43 @@ is "$(count 'connect')" "2" "reported once per streak, then when giving up"
 run -v --max-retries 2
 is "$(count 'reconnecting in')" "2" "-v reports every attempt"
 
+# The parser saturates a huge retry:; it must not wrap to "no wait".
+serve hugeretry || exit 1
+run --json --backoff-max 0.5 --timeout 2
+is "$RC" "4" "a huge retry: is waited, up to --backoff-max, until --timeout"
+n=$(lines "$LOG")
+ok "$([ "$n" -ge 2 ] && [ "$n" -le 10 ]; echo $?)" \
+    "a huge retry: is capped by --backoff-max, not a reconnect loop ($n requests in 2 s)"
+like "$(printf '%s\n' "$OUT" | head -n 1)" '"retry":9223372036854775807\}$' \
+    "--json shows a huge retry: as the largest it can"
+unserve
+
+serve lonecr || exit 1
+run --max-retries 0
+is "$RC/$OUT" "0/x" "an event ended by a lone CR at the close is printed"
+is "$(count 'before any event')" "0" "and makes the stream healthy"
+unserve
+
+# --timeout also cuts a write to a reader that stalled.
+serve flood || exit 1
+rm -f "$T_DIR/rc"
+{ "$SSECAT" --timeout 1 "$URL" 2>>"$T_DIR/ssecat.log"; \
+    echo $? >"$T_DIR/rc"; } | sleep 20 &
+STALLED=$!
+T_PIDS="$T_PIDS $STALLED"
+wait_for 10 file_has_lines "$T_DIR/rc" 1
+is "$(cat "$T_DIR/rc" 2>/dev/null)" "4" "--timeout fires while stdout is blocked: exit 4"
+kill "$STALLED" 2>/dev/null
+wait_pid "$STALLED" 5
+unserve
+
+serve escapes || exit 1
+run --data-json
+like "$ERR" 'of type .\[31mred: data is not JSON' "the note on data that is not JSON names the type"
+is "$(printf '%s' "$ERR" | tr -d -c '\033' | wc -c | tr -d ' ')" "0" \
+    "with no escape sequence from the server reaching the terminal"
+unserve
+
 serve typed || exit 1
 run --types build --data-json
 is "$OUT" '{"n":1,"ok":true}

@@ -55,6 +55,9 @@ SPLIT = (b"\xef\xbb\xbfretry: 50\r\n"
          b"id: 4\ndata: bad \xff \xc3( \xe2\x82 end\n\n"
          b"id: 5\ndata:  two spaces\n\n")
 
+# The stream of the "flood" scenario: far more than a pipe holds.
+FLOOD = b"retry: 50\n" + (b"data: " + b"x" * 2000 + b"\n\n") * 500
+
 SCENARIOS = {
     # A stream cut in the middle of its second event, then resumed.
     "cut": [
@@ -105,6 +108,16 @@ SCENARIOS = {
     "split": [step(body=SPLIT), step(body=SPLIT, bytewise=True)],
     # Accepts, then hangs up at once, again and again.
     "empty": [step(body=b"retry: 50\n\n")] * 20,
+    # A retry: past every integer type, again and again.
+    "hugeretry": [step(body=b"retry: 99999999999999999999\n"
+                            b"id: 1\ndata: x\n\n")] * 200,
+    # The last block ends with a lone CR, then the stream closes.
+    "lonecr": [step(body=b"retry: 50\nid: 1\ndata: x\r\r")],
+    # Escape sequences where --data-json's note quotes the server.
+    "escapes": [step(body=b"retry: 50\nevent: \x1b[31mred\n"
+                          b"data: \x1b[2J\n\n")],
+    # More output than a stalled reader of stdout takes in.
+    "flood": [step(body=FLOOD, stall=10)],
     # Typed events, JSON and not, for --types, --data-json, --until.
     "typed": [
         step(body=b"retry: 50\n"
