@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "broker.h"
+#include "hash.h"
 #include "loop.h"
 #include "topic.h"
 
@@ -35,16 +36,6 @@ topic_name_is_valid(const char *name, size_t len)
 	return 1;
 }
 
-static uint64_t
-hash(const char *s, size_t len)
-{
-	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
-
-	while (len-- > 0)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
-}
-
 struct topic *
 topic_find(const char *name, size_t len)
 {
@@ -53,7 +44,7 @@ topic_find(const char *name, size_t len)
 
 	if (tsize == 0)
 		return NULL;
-	h = hash(name, len);
+	h = hash_bytes(name, len);
 	for (t = table[h & (tsize - 1)]; t != NULL; t = t->hnext)
 		if (t->hash == h && t->len == len &&
 		    memcmp(t->name, name, len) == 0)
@@ -100,7 +91,7 @@ topic_get(const char *name, size_t len)
 		return NULL;
 	memcpy(t->name, name, len);
 	t->len = len;
-	t->hash = hash(name, len);
+	t->hash = hash_bytes(name, len);
 	if ((t->hist = broker.store->open(t->name, &broker.cfg.history)) == NULL) {
 		free(t);
 		return NULL;

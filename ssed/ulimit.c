@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "ulimit.h"
 
 #define NBUCKETS	1024
@@ -30,13 +31,9 @@ ulimit_set_max(unsigned max)
 static struct uentry **
 slot(const char *key)
 {
-	uint64_t	  h = 1469598103934665603ULL;
-	const char	 *p;
 	struct uentry	**e;
 
-	for (p = key; *p != '\0'; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	for (e = &buckets[h % NBUCKETS]; *e != NULL; e = &(*e)->next)
+	for (e = &buckets[hash_bytes(key, strlen(key)) % NBUCKETS]; *e != NULL; e = &(*e)->next)
 		if (strcmp((*e)->key, key) == 0)
 			break;
 	return e;
