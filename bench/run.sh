@@ -22,7 +22,9 @@
 #             sseload (CTL_BATCH [1000] per request) and by
 #             "seq 1 N | ssectl notify --lines", one stream attached
 #   scale     SCALE_SUBS ["1000 5000 10000 19000"] streams on one topic,
-#             SCALE_EVENTS [200] events each: CPU per delivery
+#             SCALE_EVENTS [200] events each: CPU per delivery; the sizes
+#             are run in turn SCALE_REPEAT [3] times and the summary takes
+#             the median of each size (one run can land in a slow spell)
 # Publishers send the next event when the last is answered, except lat.
 # Common: SIZE [64] payload bytes, SCEN_MAX [120] s per scenario,
 # SERVER_CPUS [0], LOAD_CPUS [1] (taskset), LOAD_THREADS [cores of
@@ -41,7 +43,7 @@ if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	: "${LAT_SUBS:=1000}" "${LAT_EVENTS:=10}" "${LAT_RATE:=10}"
 	: "${TOPICS:=500}" "${TOPIC_EVENTS:=2000}" "${PUB_EVENTS:=5000}"
 	: "${CTL_EVENTS:=20000}" "${SCALE_SUBS:=100 500 1000 2000}"
-	: "${SCALE_EVENTS:=50}"
+	: "${SCALE_EVENTS:=50}" "${SCALE_REPEAT:=1}"
 fi
 : "${IDLE_SUBS:=10000}" "${IDLE_HOLD:=10}" "${FAN_SUBS:=1000}"
 : "${FAN_EVENTS:=1000}" "${WIDE_SUBS:=10000}" "${WIDE_EVENTS:=100}"
@@ -49,6 +51,7 @@ fi
 : "${TOPICS:=10000}" "${TOPIC_EVENTS:=10000}" "${TOPIC_PUBS:=8}"
 : "${PUB_EVENTS:=50000}" "${CTL_EVENTS:=200000}" "${CTL_BATCH:=1000}"
 : "${SCALE_SUBS:=1000 5000 10000 19000}" "${SCALE_EVENTS:=200}"
+: "${SCALE_REPEAT:=3}"
 : "${SIZE:=64}" "${SCEN_MAX:=120}" "${SERVER_CPUS:=0}" "${LOAD_CPUS:=1}"
 : "${LOAD_THREADS:=0}" "${SRC_IPS:=4}"
 : "${BENCH_OUT:=$(mktemp -d "${TMPDIR:-/tmp}/ssed-bench.XXXXXX")}"
@@ -199,12 +202,14 @@ scenario() {
 
 for s in $SCENARIOS; do
 	if [ "$s" = scale ]; then
-		for n in $SCALE_SUBS; do
-			echo ">> scale-$n" >&2
-			server_start "scale-$n" || continue
-			load "scale-$n" sub -c "$n" -e "$SCALE_EVENTS"
-			stop_pid "$server_pid"
-			server_pid=
+		for r in $(seq 1 "$SCALE_REPEAT"); do
+			for n in $SCALE_SUBS; do
+				echo ">> scale-$n ($r of $SCALE_REPEAT)" >&2
+				server_start "scale-$n" || continue
+				load "scale-$n" sub -c "$n" -e "$SCALE_EVENTS"
+				stop_pid "$server_pid"
+				server_pid=
+			done
 		done
 		continue
 	fi
