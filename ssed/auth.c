@@ -379,6 +379,7 @@ auth_verify(const char *token, struct auth_token **out)
 	json_t			*claims = NULL;
 	char			*cj = NULL;
 	enum auth_result	 r;
+	int			 err;
 
 	*out = NULL;
 	if (token == NULL || *token == '\0')
@@ -390,8 +391,9 @@ auth_verify(const char *token, struct auth_token **out)
 		return AUTH_MALFORMED;
 	if (alg == JWT_ALG_NONE || !alg_in_family(alg))
 		return AUTH_BAD_ALG;
-	if (jwt_decode(&jwt, token, A.key, (int)A.keylen) != 0) {
-		r = AUTH_BAD_SIG;
+	/* libjwt answers ENOMEM when it runs out, EINVAL for a bad token. */
+	if ((err = jwt_decode(&jwt, token, A.key, (int)A.keylen)) != 0) {
+		r = err == ENOMEM ? AUTH_INTERNAL : AUTH_BAD_SIG;
 		goto out;
 	}
 	if (jwt_get_alg(jwt) != alg) {
