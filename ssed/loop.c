@@ -30,6 +30,7 @@ static unsigned			 nheap, capheap;
 static struct deferred		*defq;
 static unsigned			 ndefq, capdefq;
 static int64_t			 cached_mono, cached_wall;
+static uint64_t			 rounds;
 
 static int64_t
 clock_ms(clockid_t clock)
@@ -62,6 +63,12 @@ int64_t
 loop_wallclock(void)
 {
 	return running ? cached_wall : clock_ms(CLOCK_REALTIME);
+}
+
+uint64_t
+loop_round(void)
+{
+	return rounds;
 }
 
 int
@@ -272,6 +279,7 @@ loop_run(void)
 			return -1;
 		}
 		update_time();
+		rounds++;
 		for (i = 0; i < n; i++) {
 			struct loop_io *io = evs[i].data.ptr;
 

@@ -53,5 +53,6 @@ void	 loop_break(void);
 /* Clocks, in milliseconds; inside loop_run(), as of this round. */
 int64_t	 loop_now(void);		/* monotonic */
 int64_t	 loop_wallclock(void);		/* unix time */
+uint64_t loop_round(void);		/* counts epoll_wait() returns */
 
 #endif

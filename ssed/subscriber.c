@@ -2,8 +2,14 @@
  * subscriber.c: writing events to streams we own, bounded queues, and the
  * close paths (kick, hang-up, slow reader, write timeout, shutdown).
  *
- * Fan-out calls sub_deliver() once per subscriber per event: when nothing
- * is queued that is one send() of the shared frame and nothing else.
+ * Fan-out calls sub_deliver() once per subscriber per event.  The first
+ * frame a stream gets in a loop round is one send() of the shared frame
+ * and nothing else.  More frames for it in the same round (a batch
+ * publish) wait on its "pending" queue, and at the end of the round one
+ * writev() sends them all: a batch of events costs a stream a system call
+ * or two, not one per event.  A stream whose socket refused bytes is
+ * "stalled": its queue is bounded and written when the socket is
+ * writable again.
  */
 #include "config.h"
 
@@ -21,13 +27,16 @@
 #include "ulimit.h"
 
 #define FLUSH_IOV	64
+#define PENDING_MAX	65536	/* bytes a stream holds back in one round */
 
 static struct sub	*subs;		/* every subscriber not yet freed */
 static struct sub	*stalled;	/* subscribers with queued output */
+static struct sub	*pending;	/* to be written at the round's end */
 static uint64_t		 next_id = 1;
 
 static void	sub_io(struct loop_io *, uint32_t);
 static void	sub_finish(struct sub *, int clean, int reason);
+static int	q_flush(struct sub *);
 
 struct sub *
 sub_new(enum sub_kind kind, const struct sub_ops *ops, void *front)
@@ -140,8 +149,9 @@ stall_end(struct sub *s)
 		loop_mod(&s->io, EPOLLRDHUP);
 }
 
+/* Append f (from byte off) to the queue; -1 when out of memory. */
 static int
-q_push(struct sub *s, struct frame *f, size_t off)
+q_append(struct sub *s, struct frame *f, size_t off)
 {
 	size_t len;
 
@@ -164,8 +174,67 @@ q_push(struct sub *s, struct frame *f, size_t off)
 	s->qbytes += len - off;
 	if (s->qbytes > broker.stats.queue_high_water)
 		broker.stats.queue_high_water = s->qbytes;
+	return 0;
+}
+
+/* Queue f behind bytes the socket refused: written when it is writable. */
+static int
+q_push(struct sub *s, struct frame *f, size_t off)
+{
+	if (q_append(s, f, off) == -1)
+		return -1;
 	stall_begin(s);
 	return 0;
+}
+
+static void
+pend_del(struct sub *s)
+{
+	if (!s->pending)
+		return;
+	s->pending = 0;
+	if (s->pprev != NULL)
+		s->pprev->pnext = s->pnext;
+	else
+		pending = s->pnext;
+	if (s->pnext != NULL)
+		s->pnext->pprev = s->pprev;
+	s->pprev = s->pnext = NULL;
+}
+
+/* Write the queue now; what the socket does not take waits for EPOLLOUT. */
+static void
+pend_flush(struct sub *s)
+{
+	pend_del(s);
+	if (q_flush(s) == 0 && s->qlen > 0)
+		stall_begin(s);
+}
+
+/* The end of a loop round: every pending stream gets one writev(). */
+static void
+pend_flush_all(void *arg)
+{
+	(void)arg;
+	while (pending != NULL)
+		pend_flush(pending);
+}
+
+static void
+pend_add(struct sub *s)
+{
+	if (s->pending)
+		return;
+	if (pending == NULL && loop_defer(pend_flush_all, NULL) == -1) {
+		pend_flush(s);		/* out of memory: write it now */
+		return;
+	}
+	s->pending = 1;
+	s->pprev = NULL;
+	s->pnext = pending;
+	if (pending != NULL)
+		pending->pprev = s;
+	pending = s;
 }
 
 static void
@@ -236,7 +305,12 @@ q_flush(struct sub *s)
 	return 0;
 }
 
-/* Send f now when nothing is queued; queue what the socket did not take. */
+/*
+ * Send f now when it is the stream's first frame in this loop round and
+ * nothing is queued; else queue it: pending (written at the end of the
+ * round) while the socket takes what it is given, behind the refused
+ * bytes (bounded: past the bound the reader is too slow) once it does not.
+ */
 void
 sub_send_frame(struct sub *s, struct frame *f)
 {
@@ -244,7 +318,26 @@ sub_send_frame(struct sub *s, struct frame *f)
 	size_t		 len;
 	ssize_t		 n;
 
-	if (!s->owned || s->qlen > 0) {
+	if (s->owned && s->qlen == 0 && s->round != loop_round()) {
+		s->round = loop_round();
+		p = frame_bytes(f, s->chunked, &len);
+		do
+			n = send(s->io.fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		while (n == -1 && errno == EINTR);
+		if (n == -1) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK) {
+				sub_abort(s, CLOSE_HANGUP);
+				return;
+			}
+			n = 0;
+		}
+		s->bytes_sent += (uint64_t)n;
+		broker.stats.bytes_sent += (uint64_t)n;
+		if ((size_t)n < len && q_push(s, f, (size_t)n) == -1)
+			sub_abort(s, CLOSE_NOMEM);
+		return;
+	}
+	if (!s->owned || s->stalled) {
 		if (s->owned && (s->qbytes > broker.cfg.queue_bytes ||
 		    s->qlen >= broker.cfg.queue_events)) {
 			sub_abort(s, CLOSE_SLOW);
@@ -254,21 +347,14 @@ sub_send_frame(struct sub *s, struct frame *f)
 			sub_abort(s, CLOSE_NOMEM);
 		return;
 	}
-	p = frame_bytes(f, s->chunked, &len);
-	do
-		n = send(s->io.fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-	while (n == -1 && errno == EINTR);
-	if (n == -1) {
-		if (errno != EAGAIN && errno != EWOULDBLOCK) {
-			sub_abort(s, CLOSE_HANGUP);
-			return;
-		}
-		n = 0;
-	}
-	s->bytes_sent += (uint64_t)n;
-	broker.stats.bytes_sent += (uint64_t)n;
-	if ((size_t)n < len && q_push(s, f, (size_t)n) == -1)
+	if (q_append(s, f, 0) == -1) {
 		sub_abort(s, CLOSE_NOMEM);
+		return;
+	}
+	if (s->qlen >= FLUSH_IOV || s->qbytes >= PENDING_MAX)
+		pend_flush(s);	/* a big batch: no need to hold it all */
+	else
+		pend_add(s);
 }
 
 int
@@ -410,6 +496,7 @@ sub_finish(struct sub *s, int clean, int reason)
 		int fd = s->io.fd;
 
 		loop_del(&s->io);	/* first: q_clear() has nothing to re-arm */
+		pend_del(s);
 		q_clear(s);
 		/* A clean end of a chunked stream is its last chunk. */
 		if (fd != -1 && clean && s->chunked)
@@ -418,8 +505,10 @@ sub_finish(struct sub *s, int clean, int reason)
 		if (fd != -1)
 			close(fd);
 		s->ops->finish(s);
-	} else
+	} else {
+		pend_del(s);
 		q_clear(s);
+	}
 }
 
 void

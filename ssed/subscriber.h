@@ -76,6 +76,7 @@ struct sub {
 	uint64_t		 bytes_sent;
 	struct evid		 last;		/* last id the client has */
 	size_t			 qbytes;
+	uint64_t		 round;		/* loop round of the last send() */
 
 	uint64_t		 id;
 	int			 clean;		/* when DONE: end cleanly */
@@ -102,6 +103,8 @@ struct sub {
 	struct sub		*prev, *next;	/* all subscribers */
 	struct sub		*sprev, *snext;	/* stalled ones */
 	int			 stalled;
+	struct sub		*pprev, *pnext;	/* pending ones */
+	int			 pending;	/* queued for the round's end */
 };
 
 struct sub	*sub_new(enum sub_kind, const struct sub_ops *, void *front);

@@ -39,6 +39,18 @@ is "$got" 'data: {"msg":"hi alice"}' "the event is on topic user:alice"
 seq 1 20000 | "$SSECTL" notify --lines bulk >"$T_DIR/bulk.ids"
 is "$(lines "$T_DIR/bulk.ids")" "20000" "20000 lines give 20000 ids"
 is "$(sort -u "$T_DIR/bulk.ids" | wc -l | tr -d ' ')" "20000" "all ids are distinct"
+# A batch reaches a live stream whole and in order: its first event in a
+# loop round is sent at once, the rest together at the round's end.
+bg curl -sN "$BASE/sse/updates/bulk2" -o "$T_DIR/bulk2.out"
+wait_for 5 streams_are 1 --topic bulk2
+ok $? "a stream on bulk2"
+seq 1 300 | "$SSECTL" notify --lines bulk2 >"$T_DIR/bulk2.ids"
+wait_for 10 sh -c "[ \$(grep -c '^data: ' '$T_DIR/bulk2.out') -ge 300 ]"
+ok $? "the stream got 300 events"
+is "$(grep '^data: ' "$T_DIR/bulk2.out" | cut -c7- | md5sum)" \
+    "$(seq 1 300 | md5sum)" "in order, none twice, none missing"
+is "$(grep '^id: ' "$T_DIR/bulk2.out" | cut -c5- | md5sum)" \
+    "$(md5sum <"$T_DIR/bulk2.ids")" "with the ids ssectl printed"
 # A refused line: the lines before it are published whatever the batching
 # (here all arrive at once, in one batch), the line is named, exit 2.
 printf '{"n":1}\n\n{"n":2}\nbad\n{"n":4}\n' |
