@@ -34,7 +34,7 @@
 static struct loop_io		 listen_io = { .fd = -1 };
 static gid_t			 allowed_gid = (gid_t)-1;
 static char			*listen_path;
-static struct ctl_client	*clients;
+static LIST_HEAD(, ctl_client)	 clients = LIST_HEAD_INITIALIZER(clients);
 static unsigned			 nclients;
 
 const char *
@@ -211,12 +211,7 @@ client_close(struct ctl_client *c)
 	ctl_tail_stop(c);
 	loop_del(&c->io);
 	close(fd);
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		clients = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
+	LIST_REMOVE(c, entry);
 	nclients--;
 	loop_defer(client_free, c);
 }
@@ -432,10 +427,7 @@ listen_cb(struct loop_io *io, uint32_t events)
 			client_free(c);
 			continue;
 		}
-		c->next = clients;
-		if (clients != NULL)
-			clients->prev = c;
-		clients = c;
+		LIST_INSERT_HEAD(&clients, c, entry);
 		nclients++;
 		if (!peer_allowed(fd, &uid)) {
 			log_warn("control: refused uid %d", (int)uid);
@@ -516,8 +508,8 @@ out:
 void
 control_stop(void)
 {
-	while (clients != NULL)
-		client_close(clients);
+	while (!LIST_EMPTY(&clients))
+		client_close(LIST_FIRST(&clients));
 	if (listen_io.fd != -1) {
 		int fd = listen_io.fd;
 

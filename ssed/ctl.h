@@ -7,6 +7,7 @@
 #define SSED_CTL_H
 
 #include <stdint.h>
+#include <sys/queue.h>
 
 #include <sseproto.h>
 
@@ -23,7 +24,7 @@ struct ctl_client {
 	int			 closing;
 	uint64_t		 seq;		/* of the reply being packed */
 	struct ctl_tail		*tail;		/* a running tail op */
-	struct ctl_client	*prev, *next;
+	LIST_ENTRY(ctl_client)	 entry;		/* all clients */
 };
 
 /* A handler packs one whole reply (result or error) into c->w. */

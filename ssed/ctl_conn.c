@@ -132,12 +132,12 @@ op_list(struct ctl_client *c, const msgpack_object *req, uint64_t seq)
 
 	if (filter_parse(c, seq, req, &f) == -1)
 		return;
-	for (s = sub_first(); s != NULL; s = s->next)
+	for (s = sub_first(); s != NULL; s = LIST_NEXT(s, entry))
 		n += filter_match(&f, s);
 	pk = ctl_result_begin(c, seq, 1);
 	sse_ctl_pack_str(pk, "connections");
 	msgpack_pack_array(pk, n);
-	for (s = sub_first(); s != NULL; s = s->next)
+	for (s = sub_first(); s != NULL; s = LIST_NEXT(s, entry))
 		if (filter_match(&f, s))
 			pack_conn(pk, s, 0);
 	ctl_result_end(c);
@@ -210,7 +210,7 @@ op_kick(struct ctl_client *c, const msgpack_object *req, uint64_t seq)
 	if (err == 0)
 		snprintf(reason, sizeof(reason), "%.*s", (int)rlen, r);
 	for (s = sub_first(); s != NULL; s = next) {
-		next = s->next;
+		next = LIST_NEXT(s, entry);
 		if (!filter_match(&f, s) || !kick_id_listed(ids, s->id))
 			continue;
 		sub_kick(s, "KICKED", reason, CLOSE_KICKED);

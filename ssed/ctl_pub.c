@@ -233,10 +233,10 @@ struct ctl_tail {
 	char			**topics;
 	size_t			 ntopics;
 	struct ctl_client	*c;
-	struct ctl_tail		*prev, *next;
+	LIST_ENTRY(ctl_tail)	 entry;
 };
 
-static struct ctl_tail *tails;
+static LIST_HEAD(, ctl_tail) tails = LIST_HEAD_INITIALIZER(tails);
 
 static int
 tail_wants(const struct ctl_tail *t, const char *topic)
@@ -257,8 +257,8 @@ tail_publish(const struct event *ev)
 	struct ctl_tail	*t, *next;
 	msgpack_packer	*pk;
 
-	for (t = tails; t != NULL; t = next) {
-		next = t->next;
+	for (t = LIST_FIRST(&tails); t != NULL; t = next) {
+		next = LIST_NEXT(t, entry);
 		if (t->c->closing || !tail_wants(t, ev->topic))
 			continue;
 		pk = ctl_result_begin(t->c, t->seq, 1);
@@ -277,18 +277,13 @@ ctl_tail_stop(struct ctl_client *c)
 
 	if (t == NULL)
 		return;
-	if (t->prev != NULL)
-		t->prev->next = t->next;
-	else
-		tails = t->next;
-	if (t->next != NULL)
-		t->next->prev = t->prev;
+	LIST_REMOVE(t, entry);
 	for (i = 0; i < t->ntopics; i++)
 		free(t->topics[i]);
 	free(t->topics);
 	free(t);
 	c->tail = NULL;
-	if (tails == NULL)
+	if (LIST_EMPTY(&tails))
 		broker.on_publish = NULL;
 }
 
@@ -314,10 +309,7 @@ op_tail(struct ctl_client *c, const msgpack_object *req, uint64_t seq)
 	t->seq = seq;
 	t->c = c;
 	c->tail = t;
-	t->next = tails;
-	if (tails != NULL)
-		tails->prev = t;
-	tails = t;
+	LIST_INSERT_HEAD(&tails, t, entry);
 	broker.on_publish = tail_publish;
 	if (ts != NULL && ts->via.array.size > 0) {
 		if ((t->topics = calloc(ts->via.array.size,

@@ -70,7 +70,7 @@ connections(struct out *o)
 	struct sub	*s;
 	unsigned	 n[2] = { 0, 0 };
 
-	for (s = sub_first(); s != NULL; s = s->next)
+	for (s = sub_first(); s != NULL; s = LIST_NEXT(s, entry))
 		if (sub_is_active(s))
 			n[s->kind == SUB_EVENTS]++;
 	metric(o, "ssed_connections", "gauge", "open event streams");

@@ -44,7 +44,7 @@ heartbeat(struct loop_timer *t)
 	struct sub	*s, *next;
 
 	for (s = sub_first(); s != NULL; s = next) {
-		next = s->next;
+		next = LIST_NEXT(s, entry);
 		if (s->state != SUB_LIVE)
 			continue;
 		if (s->kind == SUB_UPDATES) {
@@ -69,7 +69,7 @@ stall_check(struct loop_timer *t)
 	struct sub	*s, *next;
 
 	for (s = sub_stalled_first(); s != NULL; s = next) {
-		next = s->snext;
+		next = LIST_NEXT(s, sentry);
 		if (s->owned && broker.cfg.write_timeout_ms > 0 &&
 		    now - s->stalled_since >= broker.cfg.write_timeout_ms) {
 			sub_abort(s, CLOSE_WRITE_TIMEOUT);
@@ -118,7 +118,7 @@ sub_close_all(int reason)
 	struct sub	*s, *next;
 
 	for (s = sub_first(); s != NULL; s = next) {
-		next = s->next;
+		next = LIST_NEXT(s, entry);
 		sub_close_with(s, f, reason);
 	}
 	frame_unref(f);

@@ -29,9 +29,11 @@
 #define FLUSH_IOV	64
 #define PENDING_MAX	65536	/* bytes a stream holds back in one round */
 
-static struct sub	*subs;		/* every subscriber not yet freed */
-static struct sub	*stalled;	/* subscribers with queued output */
-static struct sub	*pending;	/* to be written at the round's end */
+/* Every subscriber not yet freed; those with refused output; those with
+ * output held for the end of the loop round. */
+static LIST_HEAD(, sub)	 subs = LIST_HEAD_INITIALIZER(subs);
+static LIST_HEAD(, sub)	 stalled = LIST_HEAD_INITIALIZER(stalled);
+static LIST_HEAD(, sub)	 pending = LIST_HEAD_INITIALIZER(pending);
 static uint64_t		 next_id = 1;
 
 static void	sub_io(struct loop_io *, uint32_t);
@@ -53,10 +55,7 @@ sub_new(enum sub_kind kind, const struct sub_ops *ops, void *front)
 	s->reason = -1;
 	s->connected_at = loop_wallclock();
 	s->connected_mono = loop_now();
-	s->next = subs;
-	if (subs != NULL)
-		subs->prev = s;
-	subs = s;
+	LIST_INSERT_HEAD(&subs, s, entry);
 	broker.nsubs++;
 	broker.stats.connections_total++;
 	return s;
@@ -95,7 +94,7 @@ sub_is_active(const struct sub *s)
 struct sub *
 sub_first(void)
 {
-	return subs;
+	return LIST_FIRST(&subs);
 }
 
 struct sub *
@@ -103,7 +102,7 @@ sub_find(uint64_t id)
 {
 	struct sub *s;
 
-	for (s = subs; s != NULL; s = s->next)
+	LIST_FOREACH(s, &subs, entry)
 		if (s->id == id)
 			return s;
 	return NULL;
@@ -116,11 +115,7 @@ stall_begin(struct sub *s)
 		return;
 	s->stalled = 1;
 	s->stalled_since = loop_now();
-	s->sprev = NULL;
-	s->snext = stalled;
-	if (stalled != NULL)
-		stalled->sprev = s;
-	stalled = s;
+	LIST_INSERT_HEAD(&stalled, s, sentry);
 	if (s->owned)
 		loop_mod(&s->io, EPOLLRDHUP | EPOLLOUT);
 	sub_stall_watch();
@@ -129,7 +124,7 @@ stall_begin(struct sub *s)
 struct sub *
 sub_stalled_first(void)
 {
-	return stalled;
+	return LIST_FIRST(&stalled);
 }
 
 static void
@@ -138,13 +133,7 @@ stall_end(struct sub *s)
 	if (!s->stalled)
 		return;
 	s->stalled = 0;
-	if (s->sprev != NULL)
-		s->sprev->snext = s->snext;
-	else
-		stalled = s->snext;
-	if (s->snext != NULL)
-		s->snext->sprev = s->sprev;
-	s->sprev = s->snext = NULL;
+	LIST_REMOVE(s, sentry);
 	if (s->owned && s->io.fd != -1)
 		loop_mod(&s->io, EPOLLRDHUP);
 }
@@ -193,13 +182,7 @@ pend_del(struct sub *s)
 	if (!s->pending)
 		return;
 	s->pending = 0;
-	if (s->pprev != NULL)
-		s->pprev->pnext = s->pnext;
-	else
-		pending = s->pnext;
-	if (s->pnext != NULL)
-		s->pnext->pprev = s->pprev;
-	s->pprev = s->pnext = NULL;
+	LIST_REMOVE(s, pentry);
 }
 
 /* Write the queue now; what the socket does not take waits for EPOLLOUT. */
@@ -216,8 +199,8 @@ static void
 pend_flush_all(void *arg)
 {
 	(void)arg;
-	while (pending != NULL)
-		pend_flush(pending);
+	while (!LIST_EMPTY(&pending))
+		pend_flush(LIST_FIRST(&pending));
 }
 
 static void
@@ -225,16 +208,12 @@ pend_add(struct sub *s)
 {
 	if (s->pending)
 		return;
-	if (pending == NULL && loop_defer(pend_flush_all, NULL) == -1) {
+	if (LIST_EMPTY(&pending) && loop_defer(pend_flush_all, NULL) == -1) {
 		pend_flush(s);		/* out of memory: write it now */
 		return;
 	}
 	s->pending = 1;
-	s->pprev = NULL;
-	s->pnext = pending;
-	if (pending != NULL)
-		pending->pprev = s;
-	pending = s;
+	LIST_INSERT_HEAD(&pending, s, pentry);
 }
 
 static void
@@ -523,7 +502,7 @@ sub_abort_all(int reason)
 	struct sub *s;
 
 	/* Shutdown's last step: every socket a subscriber owns is closed. */
-	for (s = subs; s != NULL; s = s->next)
+	LIST_FOREACH(s, &subs, entry)
 		sub_finish(s, 0, reason);
 }
 
@@ -567,12 +546,7 @@ sub_free(struct sub *s)
 		s->owned = 0;	/* the front is already ending it */
 		sub_finish(s, 0, CLOSE_CLIENT);
 	}
-	if (s->prev != NULL)
-		s->prev->next = s->next;
-	else
-		subs = s->next;
-	if (s->next != NULL)
-		s->next->prev = s->prev;
+	LIST_REMOVE(s, entry);
 	free(s->links);
 	free(s->user);
 	free(s->client_id);

@@ -20,6 +20,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/queue.h>
 
 #include "event.h"
 #include "loop.h"
@@ -100,10 +101,10 @@ struct sub {
 	int64_t			 connected_at;	/* wall clock ms */
 	int64_t			 connected_mono;
 
-	struct sub		*prev, *next;	/* all subscribers */
-	struct sub		*sprev, *snext;	/* stalled ones */
+	LIST_ENTRY(sub)		 entry;		/* all subscribers */
+	LIST_ENTRY(sub)		 sentry;	/* stalled ones */
 	int			 stalled;
-	struct sub		*pprev, *pnext;	/* pending ones */
+	LIST_ENTRY(sub)		 pentry;	/* pending ones */
 	int			 pending;	/* queued for the round's end */
 };
 
