@@ -161,9 +161,16 @@ q_append(struct sub *s, struct frame *f, size_t off)
 	s->qlen++;
 	frame_bytes(f, s->chunked, &len);
 	s->qbytes += len - off;
+	return 0;
+}
+
+/* s holds bytes its socket refused (or has no socket yet): count them. */
+static void
+q_stalled(struct sub *s)
+{
+	stall_begin(s);
 	if (s->qbytes > broker.stats.queue_high_water)
 		broker.stats.queue_high_water = s->qbytes;
-	return 0;
 }
 
 /* Queue f behind bytes the socket refused: written when it is writable. */
@@ -172,7 +179,7 @@ q_push(struct sub *s, struct frame *f, size_t off)
 {
 	if (q_append(s, f, off) == -1)
 		return -1;
-	stall_begin(s);
+	q_stalled(s);
 	return 0;
 }
 
@@ -191,7 +198,7 @@ pend_flush(struct sub *s)
 {
 	pend_del(s);
 	if (q_flush(s) == 0 && s->qlen > 0)
-		stall_begin(s);
+		q_stalled(s);
 }
 
 /* The end of a loop round: every pending stream gets one writev(). */

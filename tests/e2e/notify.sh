@@ -44,6 +44,10 @@ is "$(sort -u "$T_DIR/bulk.ids" | wc -l | tr -d ' ')" "20000" "all ids are disti
 bg curl -sN "$BASE/sse/updates/bulk2" -o "$T_DIR/bulk2.out"
 wait_for 5 streams_are 1 --topic bulk2
 ok $? "a stream on bulk2"
+high_water() {
+	"$SSECTL" --json stats | sed 's/.*"queue_high_water":\([0-9]*\).*/\1/'
+}
+hw=$(high_water)
 seq 1 300 | "$SSECTL" notify --lines bulk2 >"$T_DIR/bulk2.ids"
 wait_for 10 sh -c "[ \$(grep -c '^data: ' '$T_DIR/bulk2.out') -ge 300 ]"
 ok $? "the stream got 300 events"
@@ -51,6 +55,8 @@ is "$(grep '^data: ' "$T_DIR/bulk2.out" | cut -c7- | md5sum)" \
     "$(seq 1 300 | md5sum)" "in order, none twice, none missing"
 is "$(grep '^id: ' "$T_DIR/bulk2.out" | cut -c5- | md5sum)" \
     "$(md5sum <"$T_DIR/bulk2.ids")" "with the ids ssectl printed"
+is "$(high_water)" "$hw" \
+    "a batch held for the round's end is not a slow reader's queue"
 # A refused line: the lines before it are published whatever the batching
 # (here all arrive at once, in one batch), the line is named, exit 2.
 printf '{"n":1}\n\n{"n":2}\nbad\n{"n":4}\n' |
