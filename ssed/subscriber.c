@@ -29,8 +29,10 @@
 #define FLUSH_IOV	64
 #define PENDING_MAX	65536	/* bytes a stream holds back in one round */
 
-/* Every subscriber not yet freed; those with refused output; those with
- * output held for the end of the loop round. */
+/*
+ * Every subscriber not yet freed; those with output their socket refused;
+ * those with output held for the end of the loop round.
+ */
 static LIST_HEAD(, sub)	 subs = LIST_HEAD_INITIALIZER(subs);
 static LIST_HEAD(, sub)	 stalled = LIST_HEAD_INITIALIZER(stalled);
 static LIST_HEAD(, sub)	 pending = LIST_HEAD_INITIALIZER(pending);
