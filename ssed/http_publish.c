@@ -21,8 +21,10 @@ struct publish_req {
 	struct topic	*t;		/* valid while gen is current */
 	unsigned long	 gen;
 	char		 topic[TOPIC_NAME_MAX + 1];	/* checked */
+	const char	*type;		/* ?event=, checked; NULL: none */
 	char		*body;
 	size_t		 len, cap;
+	size_t		 hint;		/* Content-Length, when given */
 	int		 too_big;
 	int		 nomem;		/* the body could not be kept */
 };
@@ -58,7 +60,8 @@ append(struct publish_req *r, const char *data, size_t n)
 		return 0;
 	}
 	if (r->len + n > r->cap) {
-		size_t	 ncap = r->cap ? r->cap : 1024;
+		/* The whole body at once when its length was announced. */
+		size_t	 ncap = r->cap ? r->cap : r->hint > n ? r->hint : n;
 		char	*nb;
 
 		while (ncap < r->len + n)
@@ -90,7 +93,7 @@ publish(struct MHD_Connection *c, struct publish_req *r)
 	if (r->nomem)
 		return http_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "INTERNAL", "out of memory");
-	type = event_type(c);	/* checked with the headers */
+	type = r->type;		/* checked with the headers */
 	/* Looked up again if a topic was deleted since the headers came. */
 	if ((t = r->t) == NULL || r->gen != topic_generation())
 		t = broker_topic(r->topic, strlen(r->topic), &err);
@@ -123,6 +126,7 @@ http_publish(struct MHD_Connection *c, const char *name, const char *upload,
 	struct auth_token	*tok;
 	struct topic		*t;
 	const char		*cl, *type;
+	unsigned long long	 hint;
 	enum MHD_Result		 ret;
 	int			 err;
 
@@ -141,13 +145,15 @@ http_publish(struct MHD_Connection *c, const char *name, const char *upload,
 			    "event type may not contain CR, LF or NUL");
 		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl != NULL && strtoull(cl, NULL, 10) >
-		    broker.cfg.max_event_size)
+		hint = cl != NULL ? strtoull(cl, NULL, 10) : 0;
+		if (hint > broker.cfg.max_event_size)
 			return too_big(c);
 		if ((r = calloc(1, sizeof(*r))) == NULL)
 			return http_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
 			    "INTERNAL", "out of memory");
 		r->base.kind = REQ_PUBLISH;
+		r->type = type;	/* MHD keeps it until the request ends */
+		r->hint = (size_t)hint;
 		r->t = t;
 		r->gen = topic_generation();
 		memcpy(r->topic, name, strlen(name) + 1);

@@ -80,6 +80,22 @@ unlike "$out" 'fresh413' "a publish refused with 413 or 400 creates no topic"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/nowhere")
 is "$code" "404" "an unknown path is 404"
 
+# A large body arrives in pieces and is kept whole, whether its length
+# is announced (the buffer is sized from Content-Length) or not (chunked).
+seq 1 40000 | tr '\n' ' ' | head -c 200000 >"$T_DIR/body"
+for te in "" "Transfer-Encoding: chunked"; do
+	id=$(curl -s -X POST -H "$te" --data-binary @"$T_DIR/body" \
+	    "$BASE/sse/notify/large" | sed 's/.*"id":"\([^"]*\)".*/\1/')
+	"$SSECTL" --json history large | grep -q "\"$id\""
+	ok $? "a 200,000-byte body ${te:-with Content-Length} is published (id $id)"
+done
+out=$(curl -s -m 2 -H 'Last-Event-ID: 0-0' "$BASE/sse/updates/large")
+is "$(printf '%s\n' "$out" | grep -c '^data: ')" 2 "both are replayed"
+is "$(printf '%s\n' "$out" | grep '^data: ' | head -n 1 | cut -c7- | md5sum)" \
+    "$({ cat "$T_DIR/body"; echo; } | md5sum)" "the first byte for byte"
+is "$(printf '%s\n' "$out" | grep '^data: ' | tail -n 1 | cut -c7- | md5sum)" \
+    "$({ cat "$T_DIR/body"; echo; } | md5sum)" "and the chunked one"
+
 # an empty body is a valid event with empty data
 out=$(curl -s -X POST --data-binary '' "$BASE/sse/notify/empty")
 like "$out" '"status":"success"' "an empty body publishes an empty event"
