@@ -47,9 +47,8 @@ sub_new(enum sub_kind kind, const struct sub_ops *ops, void *front)
 {
 	struct sub *s;
 
-	if ((s = aligned_alloc(_Alignof(struct sub), sizeof(*s))) == NULL)
+	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
-	memset(s, 0, sizeof(*s));
 	s->id = next_id++;
 	s->kind = kind;
 	s->ops = ops;

@@ -65,22 +65,19 @@ struct qent {
 };
 
 struct sub {
-	/*
-	 * What each delivery touches fills the first cache line (a sub is
-	 * allocated on one): of io, only fd is in it.
-	 */
-	unsigned char		 state;		/* enum sub_state */
-	unsigned char		 kind;		/* enum sub_kind */
-	unsigned char		 owned;		/* we write the socket */
-	unsigned char		 chunked;
+	/* What each delivery touches comes first: one cache line. */
+	enum sub_state		 state;
+	enum sub_kind		 kind;
+	int			 owned;		/* we write the socket */
+	int			 chunked;
+	struct loop_io		 io;
 	unsigned		 qlen;
-	uint64_t		 round;		/* loop round of the last send() */
+	unsigned		 types;		/* SUB_EVENTS: SUB_T_* mask */
 	uint64_t		 events_sent;
 	uint64_t		 bytes_sent;
 	struct evid		 last;		/* last id the client has */
-	unsigned		 types;		/* SUB_EVENTS: SUB_T_* mask */
-	struct loop_io		 io;
 	size_t			 qbytes;
+	uint64_t		 round;		/* loop round of the last send() */
 
 	uint64_t		 id;
 	int			 clean;		/* when DONE: end cleanly */
@@ -109,7 +106,7 @@ struct sub {
 	int			 stalled;
 	LIST_ENTRY(sub)		 pentry;	/* pending ones */
 	int			 pending;	/* queued for the round's end */
-} __attribute__((aligned(64)));
+};
 
 struct sub	*sub_new(enum sub_kind, const struct sub_ops *, void *front);
 /* Follow n topics; 0 or -1 when out of memory. */
