@@ -77,8 +77,9 @@ END {
 	}
 	if (nsizes > 1 && sbest > 0)
 		printf("scale: CPU per delivery, worst over best of %d sizes " \
-		    "(median of %d runs each): %.2f (the target is at most " \
-		    "1.25)\n", nsizes, nruns[sizes[0]], sworst / sbest)
+		    "(%s): %.2f (the target is at most 1.25)\n", nsizes,
+		    nruns[sizes[0]] > 1 ? "median of " nruns[sizes[0]] \
+		    " runs each" : "one run each", sworst / sbest)
 	if (http_rate > 0 && lines_rate > 0)
 		printf("local publishing: ssectl notify --lines %.0f events/s, " \
 		    "%.1f times one HTTP publisher (the target is 100,000 and " \
