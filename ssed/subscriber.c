@@ -302,12 +302,13 @@ q_flush(struct sub *s)
 void
 sub_send_frame(struct sub *s, struct frame *f)
 {
+	uint64_t	 round = loop_round();
 	const char	*p;
 	size_t		 len;
 	ssize_t		 n;
 
-	if (s->owned && s->qlen == 0 && s->round != loop_round()) {
-		s->round = loop_round();
+	if (s->owned && s->qlen == 0 && s->round != round) {
+		s->round = round;
 		p = frame_bytes(f, s->chunked, &len);
 		do
 			n = send(s->io.fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -470,6 +471,8 @@ sub_deactivate(struct sub *s)
 static void
 sub_finish(struct sub *s, int clean, int reason)
 {
+	int fd;
+
 	if (s->state == SUB_DONE)
 		return;
 	if (sub_is_active(s))
@@ -480,23 +483,19 @@ sub_finish(struct sub *s, int clean, int reason)
 	}
 	s->state = SUB_DONE;
 	s->clean = clean;
-	if (s->owned) {
-		int fd = s->io.fd;
-
+	fd = s->owned ? s->io.fd : -1;
+	if (s->owned)
 		loop_del(&s->io);	/* first: q_clear() has nothing to re-arm */
-		pend_del(s);
-		q_clear(s);
-		/* A clean end of a chunked stream is its last chunk. */
-		if (fd != -1 && clean && s->chunked)
-			(void)send(fd, "0\r\n\r\n", 5, MSG_NOSIGNAL |
-			    MSG_DONTWAIT);
-		if (fd != -1)
-			close(fd);
-		s->ops->finish(s);
-	} else {
-		pend_del(s);
-		q_clear(s);
-	}
+	pend_del(s);
+	q_clear(s);
+	if (!s->owned)
+		return;
+	/* A clean end of a chunked stream is its last chunk. */
+	if (fd != -1 && clean && s->chunked)
+		(void)send(fd, "0\r\n\r\n", 5, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (fd != -1)
+		close(fd);
+	s->ops->finish(s);
 }
 
 void
@@ -537,11 +536,12 @@ sub_close_with(struct sub *s, struct frame *last, int reason)
 	broker.stats.closed[reason]++;
 	s->state = SUB_CLOSING;
 	/*
-	 * The last frame goes out even past the bound.  Out of memory, the
-	 * stream ends at once, and cleanly only when no frame is half sent.
+	 * The last frame goes out even past the bound; out of memory, the
+	 * stream ends without it.  What is queued is still written first:
+	 * q_flush() ends a closing stream once its queue is empty.
 	 */
-	if (last == NULL || q_push(s, last, 0) == -1)
-		sub_finish(s, s->qlen == 0, reason);
+	if ((last == NULL || q_push(s, last, 0) == -1) && s->qlen == 0)
+		sub_finish(s, 1, reason);
 	else if (s->owned)
 		q_flush(s);
 }
