@@ -16,6 +16,8 @@
 #include "log.h"
 #include "topic.h"
 
+#define BODY_FIRST_MAX	(64 * 1024)	/* first body buffer, at most */
+
 struct publish_req {
 	struct http_req	 base;
 	struct topic	*t;		/* valid while gen is current */
@@ -60,9 +62,18 @@ append(struct publish_req *r, const char *data, size_t n)
 		return 0;
 	}
 	if (r->len + n > r->cap) {
-		/* The whole body at once when its length was announced. */
-		size_t	 ncap = r->cap ? r->cap : r->hint > n ? r->hint : n;
+		size_t	 ncap = r->cap;
 		char	*nb;
+
+		/*
+		 * First sized from Content-Length, up to 64 KiB: an
+		 * announced length alone does not hold more than that.
+		 */
+		if (ncap == 0)
+			ncap = r->hint < BODY_FIRST_MAX ? r->hint :
+			    BODY_FIRST_MAX;
+		if (ncap == 0)
+			ncap = n;
 
 		while (ncap < r->len + n)
 			ncap *= 2;
