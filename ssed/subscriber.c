@@ -5,9 +5,9 @@
  * Fan-out calls sub_deliver() once per subscriber per event.  The first
  * frame a stream gets in a loop round is one send() of the shared frame
  * and nothing else.  More frames for it in the same round (a batch
- * publish) wait on its "pending" queue, and at the end of the round one
- * writev() sends them all: a batch of events costs a stream a system call
- * or two, not one per event.  A stream whose socket refused bytes is
+ * publish) wait on its "pending" queue and go out in writev() calls of
+ * at most 64 frames or 64 KiB, the last one at the end of the round: a
+ * batch of 1,000 events costs a stream about 17 system calls, not 1,000.  A stream whose socket refused bytes is
  * "stalled": its queue is bounded and written when the socket is
  * writable again.
  */
