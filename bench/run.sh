@@ -134,7 +134,9 @@ server_start() {
 }
 
 load() {	# load LABEL MODE ARGS...: one sseload run, its RESULT kept
+	# (its output in $BENCH_OUT/$run.out, where run defaults to LABEL)
 	label=$1
+	run=${run:-$label}
 	shift
 	mode=$1
 	shift
@@ -143,10 +145,11 @@ load() {	# load LABEL MODE ARGS...: one sseload run, its RESULT kept
 	    --pid "$server_pid" -d "$SCEN_MAX" -z "$SIZE" -j "$LOAD_THREADS" \
 	    -S "$SRC_IPS" --url "http://127.0.0.1:$port/sse/updates/{topic}" \
 	    --pub-url "http://127.0.0.1:$port/sse/notify/{topic}" "$@" \
-	    >"$BENCH_OUT/$label.out" 2>"$BENCH_OUT/$label.err"
-	sed 's/^/   /' "$BENCH_OUT/$label.out" | grep -v '^   RESULT' >&2
-	grep '^RESULT' "$BENCH_OUT/$label.out" >>"$RESULTS" ||
+	    >"$BENCH_OUT/$run.out" 2>"$BENCH_OUT/$run.err"
+	sed 's/^/   /' "$BENCH_OUT/$run.out" | grep -v '^   RESULT' >&2
+	grep '^RESULT' "$BENCH_OUT/$run.out" >>"$RESULTS" ||
 	    echo "RESULT label=$label no_result=1" >>"$RESULTS"
+	run=
 }
 
 # seq | ssectl notify --lines, timed, with one sseload stream counting.
@@ -170,6 +173,7 @@ ssectl_lines() {
 	    --lines t0 >/dev/null
 	st=$?
 	t1=$(date +%s.%N)
+	[ "$st" = 0 ] || t1=$t0	# a failed run has no rate
 	wait "$bg_pid"
 	bg_pid=
 	rate=$(echo "$t0 $t1" | awk -v n="$CTL_EVENTS" \
@@ -205,7 +209,8 @@ for s in $SCENARIOS; do
 		for r in $(seq 1 "$SCALE_REPEAT"); do
 			for n in $SCALE_SUBS; do
 				echo ">> scale-$n ($r of $SCALE_REPEAT)" >&2
-				server_start "scale-$n" || continue
+				server_start "scale-$n-$r" || continue
+				run=scale-$n-$r
 				load "scale-$n" sub -c "$n" -e "$SCALE_EVENTS"
 				stop_pid "$server_pid"
 				server_pid=
