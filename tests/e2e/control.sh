@@ -48,7 +48,7 @@ like "$out" '"code"=>"BAD_REQUEST", "message"=>"data: wrong type"' "a field of t
 tail_tt=0000001c84a17601a26f70a47461696ca373657101a6746f7069637391a27474
 batch_tt=0000003e84a17601a26f70a77075626c697368a373657102a66576656e74739282a5746f706963a27474a464617461a16182a5746f706963a27474a464617461a162
 out=$("$POKE" "$SSED_SOCKET" "$tail_tt$batch_tt"); rc=$?
-is "$rc" "0" "tail and a batch publish on one connection: the replies decode"
+is "$rc" "0" "tail and a batch publish on one connection: answered, connection closed cleanly"
 is "$(printf '%s\n' "$out" | wc -l | tr -d ' ')" "4" "they are four frames"
 like "$(printf '%s' "$out" | tr '\n' ' ')" \
     '^\{"seq"=>1, "result"=>\{"tailing"=>1\}\} \{"seq"=>1, "result"=>\{"event"=>\{[^}]*"data"=>"a"[^}]*\}\}\} \{"seq"=>1, "result"=>\{"event"=>\{[^}]*"data"=>"b"[^}]*\}\}\} \{"seq"=>2, "result"=>\{"ids"=>\["[0-9]+-[0-9]+", "[0-9]+-[0-9]+"\], "subscribers"=>0\}\}$' \
