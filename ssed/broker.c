@@ -68,14 +68,25 @@ broker_shutdown(void)
 	topic_free_all();
 }
 
+/* Whether a topic that does not exist yet may be created by its use. */
+static int
+may_create(const char *name, size_t len)
+{
+	return !broker.cfg.registered_only || (len >= 5 &&
+	    strncmp(name, "user:", 5) == 0);
+}
+
 struct topic *
 broker_topic(const char *name, size_t len, int *err)
 {
 	struct topic *t;
 
-	if ((*err = broker_topic_check(name, len)) != 0)
-		return NULL;
-	if ((t = topic_get(name, len)) == NULL)
+	*err = 0;
+	if ((t = topic_find(name, len)) != NULL)
+		return t;
+	if (!may_create(name, len))
+		*err = SSE_ENOENT;
+	else if ((t = topic_get(name, len)) == NULL)
 		*err = SSE_ENOMEM;
 	return t;
 }
@@ -83,10 +94,8 @@ broker_topic(const char *name, size_t len, int *err)
 int
 broker_topic_check(const char *name, size_t len)
 {
-	if (!broker.cfg.registered_only || (len >= 5 &&
-	    strncmp(name, "user:", 5) == 0))
-		return 0;
-	return topic_find(name, len) != NULL ? 0 : SSE_ENOENT;
+	return may_create(name, len) || topic_find(name, len) != NULL ? 0 :
+	    SSE_ENOENT;
 }
 
 int

@@ -60,7 +60,6 @@ http_events(struct MHD_Connection *c, const char *version, void **con_cls)
 	struct stream_spec	 sp = { .kind = SUB_EVENTS, .ntopics = 1 };
 	const char		*v, *types, *bad = NULL;
 	size_t			 badlen = 0;
-	struct topic		*t;
 	char			 topic[256], msg[160];
 	enum MHD_Result		 ret;
 
@@ -86,7 +85,7 @@ http_events(struct MHD_Connection *c, const char *version, void **con_cls)
 		    "with --auth=none, name the user: ?user=NAME");
 	snprintf(topic, sizeof(topic), "user:%s", sp.tok->sub);
 	sp.names[0] = topic;
-	if (http_topic_for(c, topic, sp.tok, 0, &t, &ret) == 0)
+	if (http_topic_for(c, topic, sp.tok, 0, &ret) == 0)
 		ret = http_stream_open(c, version, &sp, con_cls);
 	auth_token_free(sp.tok);
 	return ret;

@@ -20,8 +20,6 @@
 
 struct publish_req {
 	struct http_req	 base;
-	struct topic	*t;		/* valid while gen is current */
-	unsigned long	 gen;
 	char		 topic[TOPIC_NAME_MAX + 1];	/* checked */
 	const char	*type;		/* ?event=, checked; NULL: none */
 	char		*body;
@@ -105,10 +103,8 @@ publish(struct MHD_Connection *c, struct publish_req *r)
 		return http_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "INTERNAL", "out of memory");
 	type = r->type;		/* checked with the headers */
-	/* Looked up again if a topic was deleted since the headers came. */
-	if ((t = r->t) == NULL || r->gen != topic_generation())
-		t = broker_topic(r->topic, strlen(r->topic), &err);
-	if (t == NULL)
+	/* Created now that every check has passed (or deleted meanwhile). */
+	if ((t = broker_topic(r->topic, strlen(r->topic), &err)) == NULL)
 		return http_error(c, err == SSE_ENOENT ? MHD_HTTP_NOT_FOUND :
 		    MHD_HTTP_INTERNAL_SERVER_ERROR, err == SSE_ENOENT ?
 		    "TOPIC_NOT_FOUND" : "INTERNAL", err == SSE_ENOENT ?
@@ -135,7 +131,6 @@ http_publish(struct MHD_Connection *c, const char *name, const char *upload,
 {
 	struct publish_req	*r = *con_cls;
 	struct auth_token	*tok;
-	struct topic		*t;
 	const char		*cl, *type;
 	unsigned long long	 hint;
 	enum MHD_Result		 ret;
@@ -144,7 +139,7 @@ http_publish(struct MHD_Connection *c, const char *name, const char *upload,
 	if (r == NULL) {
 		if (http_authenticate(c, &tok, &ret) == -1)
 			return ret;
-		err = http_topic_for(c, name, tok, 1, &t, &ret);
+		err = http_topic_for(c, name, tok, 1, &ret);
 		auth_token_free(tok);
 		if (err == -1)
 			return ret;
@@ -165,8 +160,6 @@ http_publish(struct MHD_Connection *c, const char *name, const char *upload,
 		r->base.kind = REQ_PUBLISH;
 		r->type = type;	/* MHD keeps it until the request ends */
 		r->hint = (size_t)hint;
-		r->t = t;
-		r->gen = topic_generation();
 		memcpy(r->topic, name, strlen(name) + 1);
 		*con_cls = r;
 		return MHD_YES;

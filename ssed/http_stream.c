@@ -154,12 +154,10 @@ last_event_id(struct MHD_Connection *c)
 
 int
 http_topic_for(struct MHD_Connection *c, const char *name,
-    const struct auth_token *tok, int publish, struct topic **out,
-    enum MHD_Result *ret)
+    const struct auth_token *tok, int publish, enum MHD_Result *ret)
 {
 	size_t	len = strlen(name);
 
-	*out = NULL;
 	if (!topic_name_is_valid(name, len)) {
 		*ret = http_error(c, MHD_HTTP_BAD_REQUEST, "INVALID_TOPIC",
 		    "topic names are 1-200 bytes of A-Z a-z 0-9 . _ ~ : @ -");
@@ -173,8 +171,7 @@ http_topic_for(struct MHD_Connection *c, const char *name,
 		return -1;
 	}
 	/* Only a look: the caller creates the topic once all is checked. */
-	*out = topic_find(name, len);
-	if (*out == NULL && broker_topic_check(name, len) != 0) {
+	if (broker_topic_check(name, len) != 0) {
 		*ret = http_error(c, MHD_HTTP_NOT_FOUND, "TOPIC_NOT_FOUND",
 		    "no such topic (topics must be registered with "
 		    "'ssectl topics create')");
@@ -323,13 +320,12 @@ http_stream(struct MHD_Connection *c, const char *version, const char *name,
     void **con_cls)
 {
 	struct stream_spec	 sp = { .kind = SUB_UPDATES, .ntopics = 1 };
-	struct topic		*t;
 	enum MHD_Result		 ret;
 
 	if (http_authenticate(c, &sp.tok, &ret) == -1)
 		return ret;
 	sp.names[0] = name;
-	if (http_topic_for(c, name, sp.tok, 0, &t, &ret) == 0)
+	if (http_topic_for(c, name, sp.tok, 0, &ret) == 0)
 		ret = http_stream_open(c, version, &sp, con_cls);
 	auth_token_free(sp.tok);
 	return ret;
@@ -347,7 +343,6 @@ multi_arg(void *cls, enum MHD_ValueKind kind, const char *key,
     const char *value)
 {
 	struct multi_ctx	*m = cls;
-	struct topic		*t;
 	unsigned		 i;
 
 	(void)kind;
@@ -365,7 +360,7 @@ multi_arg(void *cls, enum MHD_ValueKind kind, const char *key,
 		m->failed = 1;
 		return MHD_NO;
 	}
-	if (http_topic_for(m->c, value, m->sp->tok, 0, &t, &m->ret) == -1) {
+	if (http_topic_for(m->c, value, m->sp->tok, 0, &m->ret) == -1) {
 		m->failed = 1;
 		return MHD_NO;
 	}

@@ -23,14 +23,13 @@ struct stream_spec {
 
 /*
  * The topic name, checked (400), allowed by tok (403) and existing (404
- * when topics must be registered).  0 with *out set, or -1 with the error
- * queued and its result in *ret.  Nothing is created here (*out is NULL
- * for a topic that will be created): a stream or publish refused later
- * leaves no topic behind.
+ * when topics must be registered).  0, or -1 with the error queued and
+ * its result in *ret.  Nothing is created here: a stream or publish
+ * refused by a later check leaves no topic behind.
  */
 int		 http_topic_for(struct MHD_Connection *, const char *name,
 		    const struct auth_token *tok, int publish,
-		    struct topic **out, enum MHD_Result *ret);
+		    enum MHD_Result *ret);
 /*
  * The remaining checks (resume id, client_id, --max-conns, the per-user
  * limit), then the topics of sp->names are created and the stream opens.

@@ -16,7 +16,6 @@
 
 static struct topic	**table;
 static size_t		  tsize, tcount;
-static unsigned long	  generation;
 
 int
 topic_name_is_valid(const char *name, size_t len)
@@ -178,14 +177,7 @@ topic_delete(struct topic *t)
 		return;
 	*p = t->hnext;
 	tcount--;
-	generation++;
 	topic_free(t, NULL);
-}
-
-unsigned long
-topic_generation(void)
-{
-	return generation;
 }
 
 /* An exponentially decaying average over about a minute. */

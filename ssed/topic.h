@@ -50,11 +50,6 @@ void		 topic_unlink(struct sublink *);
 void		 topic_free_all(void);
 /* Remove t from the table and free it; it must have no subscribers. */
 void		 topic_delete(struct topic *t);
-/*
- * Bumped by every topic_delete(): a struct topic pointer kept across
- * loop iterations is still valid while this has not changed.
- */
-unsigned long	 topic_generation(void);
 /* Count one published event in the rate; the rate now. */
 void		 topic_rate_tick(struct topic *t);
 double		 topic_rate(const struct topic *t);
