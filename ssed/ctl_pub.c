@@ -357,12 +357,23 @@ str_list(struct ctl_client *c, uint64_t seq, const msgpack_object *req,
 	if (o->type != MSGPACK_OBJECT_ARRAY)
 		goto bad;
 	for (i = 0; i < o->via.array.size; i++) {
-		const msgpack_object *v = &o->via.array.ptr[i];
+		const msgpack_object	*v = &o->via.array.ptr[i];
+		json_t			*e;
 
 		if (v->type != MSGPACK_OBJECT_STR)
 			goto bad;
-		json_array_append_new(a, json_stringn(v->via.str.ptr,
-		    v->via.str.size));
+		/* jansson takes only UTF-8: never a token with less in it. */
+		if ((e = json_stringn(v->via.str.ptr, v->via.str.size)) == NULL) {
+			json_decref(a);
+			ctl_reply_error(c, seq, "BAD_REQUEST", "%s: entries "
+			    "must be UTF-8 strings", key);
+			return NULL;
+		}
+		if (json_array_append_new(a, e) == -1) {
+			json_decref(a);
+			ctl_reply_error(c, seq, "INTERNAL", "out of memory");
+			return NULL;
+		}
 	}
 	return a;
 bad:

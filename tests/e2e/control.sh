@@ -79,6 +79,11 @@ like "$out" '"seq"=>6, "error"=>\{"code"=>"BAD_REQUEST", "message"=>"ttl: at mos
 out=$("$POKE" "$SSED_SOCKET" 0000002185a17601a26f70a5746f6b656ea373657107a3737562a175a374746cce12cc0300)
 like "$out" '"seq"=>7, "error"=>\{"code"=>"NOT_SUPPORTED"' "a ttl of 10 years passes that check (no key with --auth=none)"
 
+# token: a subscribe pattern that is not UTF-8 is refused, not dropped.
+out=$("$POKE" "$SSED_SOCKET" 0000002585a17601a26f70a5746f6b656ea373657108a3737562a175a973756273637269626591a1ff)
+like "$out" '"seq"=>8, "error"=>\{"code"=>"BAD_REQUEST", "message"=>"subscribe: entries must be UTF-8' \
+    "a token pattern that is not UTF-8 is BAD_REQUEST"
+
 # ssectl's exit statuses.
 out=$("$SSECTL" notify 'bad topic' x 2>&1); rc=$?
 is "$rc" "2" "a refused request exits 2"
