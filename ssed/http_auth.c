@@ -1,8 +1,9 @@
 /*
  * http_auth.c: tokens on HTTP requests.  The token comes from
  * "Authorization: Bearer" or, for browsers' EventSource which cannot set
- * headers, from ?token=.  Failures are answered 401 with
- * WWW-Authenticate and counted by code; the token itself is never logged.
+ * headers, from ?token=.  A refused token is answered 401 with
+ * WWW-Authenticate and counted by code; ssed running out of memory while
+ * reading one is a 500.  The token itself is never logged.
  */
 #include "config.h"
 
@@ -90,6 +91,7 @@ http_authenticate(struct MHD_Connection *c, struct auth_token **tok,
 	if ((r = auth_verify(bearer(c), tok)) == AUTH_OK)
 		return 0;
 	if (r == AUTH_INTERNAL) {
+		log_warn("auth: out of memory reading a token");
 		*ret = http_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    auth_code(r), auth_message(r));
 		return -1;
