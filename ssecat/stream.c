@@ -135,48 +135,44 @@ static size_t
 on_body(char *buf, size_t size, size_t nmemb, void *arg)
 {
 	struct stream	*s = arg;
-	size_t		 len = size * nmemb, left = len, n;
+	size_t		 len = size * nmemb, n;
 	char		*p;
 	int		 rc;
 
 	s->r.last_rx = mono_ms();
 	if (!s->r.sse)
 		return reply_body(&s->r, buf, len) == 0 ? len : 0;
-	if (UTF8_DEC_MAX(len) > s->ubufsize) {
-		if ((p = realloc(s->ubuf, UTF8_DEC_MAX(len))) == NULL) {
-			rc = SSE_ENOMEM;
-			goto fail;
+	/* A chunk of ASCII outside a sequence needs no decoding. */
+	for (n = 0; s->dec.need == 0 && n < len; n++)
+		if ((unsigned char)buf[n] >= 0x80)
+			break;
+	if (s->dec.need == 0 && n == len)
+		rc = sse_parser_feed(s->parser, buf, len);
+	else {
+		if (UTF8_DEC_MAX(len) > s->ubufsize) {
+			if ((p = realloc(s->ubuf, UTF8_DEC_MAX(len))) == NULL) {
+				rc = SSE_ENOMEM;
+				goto fail;
+			}
+			s->ubuf = p;
+			s->ubufsize = UTF8_DEC_MAX(len);
 		}
-		s->ubuf = p;
-		s->ubufsize = UTF8_DEC_MAX(len);
+		rc = sse_parser_feed(s->parser, s->ubuf,
+		    utf8_dec_feed(&s->dec, buf, len, s->ubuf));
 	}
-	while (left > 0) {
-		/* ASCII outside a sequence needs no decoding: pass it on. */
-		n = 0;
-		if (s->dec.need == 0)
-			while (n < left && (unsigned char)buf[n] < 0x80)
-				n++;
-		if (n > 0)
-			rc = sse_parser_feed(s->parser, buf, n);
-		else {
-			/* Up to the next ASCII byte, which ends any sequence. */
-			while (++n < left && (unsigned char)buf[n] >= 0x80)
-				;
-			rc = sse_parser_feed(s->parser, s->ubuf,
-			    utf8_dec_feed(&s->dec, buf, n, s->ubuf));
-		}
-		if (rc != 0)
-			goto fail;
-		buf += n;
-		left -= n;
-	}
+	if (rc != 0)
+		goto fail;
 	/*
 	 * Once a stop is reached, sink_event drops the rest and stream_pump
 	 * ends the transfer; failing here would only add a curl error to -v.
 	 */
 	return len;
 fail:
-	msg_warn("%s", sse_strerror(rc));
+	if (rc == SSE_ETOOBIG)
+		msg_warn("an event larger than %u MiB: giving up",
+		    SSE_PARSER_MAX_BLOCK >> 20);
+	else
+		msg_warn("%s", sse_strerror(rc));
 	s->k.exit = CAT_EXIT_FATAL;
 	return 0;
 }

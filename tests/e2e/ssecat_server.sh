@@ -178,6 +178,13 @@ is "$(count 'before any event')" "0" "and makes the stream healthy"
 unserve
 
 # --timeout also cuts a write to a reader that stalled.
+# An event past the parser's 64 MiB bound: a clear message, exit 2.
+serve huge || exit 1
+run
+is "$RC" "2" "an event larger than 64 MiB exits 2"
+like "$ERR" 'an event larger than 64 MiB' "and says so"
+unserve
+
 serve flood || exit 1
 rm -f "$T_DIR/rc"
 { "$SSECAT" --timeout 1 "$URL" 2>>"$T_DIR/ssecat.log"; \

@@ -118,6 +118,9 @@ SCENARIOS = {
                           b"data: \x1b[2J\n\n")],
     # More output than a stalled reader of stdout takes in.
     "flood": [step(body=FLOOD, stall=10)],
+    # One event block past ssecat's 64 MiB bound, in 1 MiB chunks.
+    "huge": [step(body=[b"retry: 50\ndata: "] + [b"x" * (1 << 20)] * 65
+                  + [b"\n\n"])],
     # Typed events, JSON and not, for --types, --data-json, --until.
     "typed": [
         step(body=b"retry: 50\n"
