@@ -77,11 +77,7 @@ cmd_version_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
 		rc = ctl_nomem();
 		goto out;
 	}
-	/* A failed write is main's to report. */
-	if (json_dumpf(j, stdout, JSON_COMPACT) == -1)
-		rc = ferror(stdout) ? CTL_EXIT_USAGE : ctl_nomem();
-	else
-		putchar('\n');
+	rc = ctl_json_dump(j, 0);
 out:
 	json_decref(j);
 	return rc;

@@ -100,10 +100,8 @@ print_id(const struct notify *n, const msgpack_object *id)
 	if ((j = json_object()) == NULL ||
 	    json_object_set_new(j, "id", ctl_json_from_msgpack(id)) == -1)
 		rc = ctl_nomem();
-	else if (json_dumpf(j, stdout, JSON_COMPACT) == -1)
-		rc = ferror(stdout) ? CTL_EXIT_USAGE : ctl_nomem();
 	else
-		putchar('\n');
+		rc = ctl_json_dump(j, 0);
 	json_decref(j);
 	return rc;
 }

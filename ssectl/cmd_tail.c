@@ -64,10 +64,7 @@ print_json(const msgpack_object *ev)
 			goto out;
 		}
 	}
-	if (json_dumpf(j, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER) == -1)
-		rc = ferror(stdout) ? CTL_EXIT_USAGE : ctl_nomem();
-	else
-		putchar('\n');
+	rc = ctl_json_dump(j, JSON_PRESERVE_ORDER);
 out:
 	json_decref(j);
 	return rc;

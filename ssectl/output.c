@@ -176,25 +176,30 @@ ctl_json_from_msgpack(const msgpack_object *o)
 }
 
 /*
- * Print o as one line of compact JSON on stdout: CTL_EXIT_OK, or
- * CTL_EXIT_USAGE (a local failure, as ssectl(1) says) when out of
- * memory (printed) or stdout fails (left to main's check).
+ * Print j as one line of compact JSON on stdout (flags added to
+ * JSON_COMPACT): CTL_EXIT_OK, or CTL_EXIT_USAGE (a local failure, as
+ * ssectl(1) says) when out of memory (printed) or stdout fails (left to
+ * main's check).
  */
+int
+ctl_json_dump(const json_t *j, size_t flags)
+{
+	if (json_dumpf(j, stdout, JSON_COMPACT | flags) == -1)
+		return ferror(stdout) ? CTL_EXIT_USAGE : ctl_nomem();
+	putchar('\n');
+	return CTL_EXIT_OK;
+}
+
+/* o as one line of compact JSON on stdout, as ctl_json_dump(). */
 int
 ctl_json_print(const msgpack_object *o)
 {
-	json_t *j;
-	int rc = CTL_EXIT_USAGE;
+	json_t	*j;
+	int	 rc;
 
-	if ((j = ctl_json_from_msgpack(o)) == NULL) {
-		ctl_nomem();
-		goto out;
-	}
-	if (json_dumpf(j, stdout, JSON_COMPACT | JSON_ENCODE_ANY) == -1)
-		goto out;
-	putchar('\n');
-	rc = CTL_EXIT_OK;
-out:
+	if ((j = ctl_json_from_msgpack(o)) == NULL)
+		return ctl_nomem();
+	rc = ctl_json_dump(j, JSON_ENCODE_ANY);
 	json_decref(j);
 	return rc;
 }

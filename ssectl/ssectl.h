@@ -172,6 +172,7 @@ enum ctl_unit {
 	CTL_UNIT_RATE,		/* per second */
 };
 json_t		*ctl_json_from_msgpack(const msgpack_object *);
+int		 ctl_json_dump(const json_t *, size_t flags);
 int		 ctl_json_print(const msgpack_object *);
 int		 ctl_result_array(const struct ctl_client *,
 		    const msgpack_object *, const char *,
