@@ -216,6 +216,17 @@ client_close(struct ctl_client *c)
 	loop_defer(client_free, c);
 }
 
+/* Output is left over: wait for EPOLLOUT, or close past the bound. */
+static void
+wait_out(struct ctl_client *c)
+{
+	if (c->w.sb.size - c->woff > CTL_MAX_OUT) {
+		log_warn("control client does not read its replies, closed");
+		client_close(c);
+	} else
+		loop_mod(&c->io, c->closing ? EPOLLOUT : EPOLLIN | EPOLLOUT);
+}
+
 /* Write what is pending; close when done and asked to. */
 static void
 ctl_flush(struct ctl_client *c)
@@ -244,25 +255,15 @@ ctl_flush(struct ctl_client *c)
 			return;
 		}
 		loop_mod(&c->io, EPOLLIN);
-	} else if (c->w.sb.size - c->woff > CTL_MAX_OUT) {
-		log_warn("%s: control client does not read its replies, "
-		    "closed", __func__);
-		client_close(c);
 	} else
-		loop_mod(&c->io, c->closing ? EPOLLOUT : EPOLLIN | EPOLLOUT);
+		wait_out(c);
 }
 
 void
 ctl_send_later(struct ctl_client *c)
 {
-	if (c->io.fd == -1)
-		return;
-	if (c->w.sb.size - c->woff > CTL_MAX_OUT) {
-		log_warn("%s: control client does not read its replies, "
-		    "closed", __func__);
-		client_close(c);
-	} else
-		loop_mod(&c->io, c->closing ? EPOLLOUT : EPOLLIN | EPOLLOUT);
+	if (c->io.fd != -1)
+		wait_out(c);
 }
 
 static void
