@@ -100,7 +100,8 @@ int	 broker_check_event(const char *topic, const char *type,
 /*
  * Publish data on topic t.  On success returns 0, with *evp holding a
  * reference the caller drops (event_unref) and *nsubs the number of
- * streams it was sent or queued to (a type filter may leave some out).  SSE_EBADFIELD for a bad type, SSE_ENOMEM.
+ * streams it was handed to (a type filter may leave some out); else
+ * SSE_EBADFIELD for a bad type, or SSE_ENOMEM.
  */
 int	 broker_publish(struct topic *t, const char *type, const char *data,
 	    size_t len, struct event **evp, unsigned *nsubs);

@@ -122,8 +122,9 @@ struct frame	*sub_frame_for(struct sub *, struct event *, int *nomem);
 /* Queue a retained event for a resuming subscriber; 0 or -1. */
 int		 sub_replay_event(struct sub *, struct event *);
 /*
- * Deliver a published event (fan-out): 1 when it was sent or queued, 0
- * when the stream's type filter leaves it out or the stream had to go.
+ * Deliver a published event (fan-out): 1 when it was handed to the
+ * stream (sent, queued, or the write found the stream gone), 0 when the
+ * stream's type filter leaves it out or its frame could not be made.
  */
 int		 sub_deliver(struct sub *, struct event *);
 /*
