@@ -378,6 +378,7 @@ auth_verify(const char *token, struct auth_token **out)
 	jwt_alg_t		 alg;
 	json_t			*claims = NULL;
 	char			*cj = NULL;
+	json_error_t		 je;
 	enum auth_result	 r;
 	int			 err;
 
@@ -400,10 +401,15 @@ auth_verify(const char *token, struct auth_token **out)
 		r = AUTH_BAD_ALG;
 		goto out;
 	}
-	if ((cj = jwt_get_grants_json(jwt, NULL)) == NULL ||
-	    (claims = json_loads(cj, 0, NULL)) == NULL ||
+	/* The claims of a decoded token: only memory can fail here. */
+	if ((cj = jwt_get_grants_json(jwt, NULL)) == NULL) {
+		r = AUTH_INTERNAL;
+		goto out;
+	}
+	if ((claims = json_loads(cj, 0, &je)) == NULL ||
 	    !json_is_object(claims)) {
-		r = AUTH_MALFORMED;
+		r = claims == NULL && json_error_code(&je) ==
+		    json_error_out_of_memory ? AUTH_INTERNAL : AUTH_MALFORMED;
 		goto out;
 	}
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
