@@ -3,6 +3,10 @@
 # unknown requests with an error (or a clean close) and keeps serving
 # everyone else; ssectl reports each failure with its documented status.
 . "$(dirname "$0")/lib.sh"
+# poke_like HEX REGEX DESCRIPTION: send raw frames, match the replies.
+poke_like() {
+	like "$("$POKE" "$SSED_SOCKET" "$1")" "$2" "$3"
+}
 POKE="$top_builddir/tests/tools/ctlpoke"
 
 # No daemon yet.
@@ -16,32 +20,26 @@ is "$(stat -c %a "$SSED_SOCKET")" "660" "the socket file has mode 0660"
 
 # A client that holds a connection open while others misbehave.
 stats='0000001283a17601a26f70a57374617473a373657103'
-out=$("$POKE" "$SSED_SOCKET" "$stats")
-like "$out" '"seq"=>3, "result"=>\{' "a well-formed stats request is answered"
+poke_like "$stats" '"seq"=>3, "result"=>\{' "a well-formed stats request is answered"
 
 out=$("$POKE" "$SSED_SOCKET" 00000003c1c1c1); rc=$?
 like "$out" '"code"=>"BAD_FRAME"' "garbage gets a BAD_FRAME error"
 is "$rc" "0" "and the daemon closes that connection"
-out=$("$POKE" "$SSED_SOCKET" 000000029101)
-like "$out" '"code"=>"BAD_FRAME"' "a frame that is not a map gets BAD_FRAME"
+poke_like 000000029101 '"code"=>"BAD_FRAME"' "a frame that is not a map gets BAD_FRAME"
 out=$("$POKE" "$SSED_SOCKET" ffffffff00); rc=$?
 like "$out" '"code"=>"FRAME_TOO_LARGE"' "an oversized frame gets FRAME_TOO_LARGE"
 is "$rc" "0" "and the connection is closed"
 out=$("$POKE" "$SSED_SOCKET" 00000010838383); rc=$?
 is "$out" "" "a truncated frame gets no reply"
 is "$rc" "0" "the daemon closes it when the client leaves"
-out=$("$POKE" "$SSED_SOCKET" 0000001183a17601a26f70a46e6f7065a373657107)
-like "$out" '"seq"=>7, "error"=>\{"code"=>"UNKNOWN_OP"' "an unknown op gets UNKNOWN_OP with its seq"
-out=$("$POKE" "$SSED_SOCKET" 0000001283a17602a26f70a57374617473a373657101)
-like "$out" '"code"=>"VERSION_MISMATCH"' "a newer protocol version gets VERSION_MISMATCH"
-out=$("$POKE" "$SSED_SOCKET" 0000000d82a17601a26f70a57374617473)
-like "$out" '"code"=>"BAD_REQUEST"' "a request without seq gets BAD_REQUEST"
+poke_like 0000001183a17601a26f70a46e6f7065a373657107 '"seq"=>7, "error"=>\{"code"=>"UNKNOWN_OP"' "an unknown op gets UNKNOWN_OP with its seq"
+poke_like 0000001283a17602a26f70a57374617473a373657101 '"code"=>"VERSION_MISMATCH"' "a newer protocol version gets VERSION_MISMATCH"
+poke_like 0000000d82a17601a26f70a57374617473 '"code"=>"BAD_REQUEST"' "a request without seq gets BAD_REQUEST"
 # Two requests in one write, the first bad: both answered, in order.
 out=$("$POKE" "$SSED_SOCKET" 0000001183a17601a26f70a46e6f7065a373657107"$stats" | tr '\n' ' ')
 like "$out" 'UNKNOWN_OP.*"seq"=>3, "result"' "requests after a bad one on the same connection are served"
 # publish with a wrong type: data is an integer
-out=$("$POKE" "$SSED_SOCKET" 0000002285a17601a26f70a77075626c697368a373657109a5746f706963a17aa46461746101)
-like "$out" '"code"=>"BAD_REQUEST", "message"=>"data: wrong type"' "a field of the wrong type is named in the error"
+poke_like 0000002285a17601a26f70a77075626c697368a373657109a5746f706963a17aa46461746101 '"code"=>"BAD_REQUEST", "message"=>"data: wrong type"' "a field of the wrong type is named in the error"
 
 # One connection tails topic tt, then publishes a batch of two events to
 # it: the tail's events come first, whole, then the batch's reply.
@@ -72,16 +70,12 @@ sleep 0.3
 is "$?" "0" "publishing after a tailing client left mid-request works"
 
 # token: a ttl above 10 years is refused, whatever its size.
-out=$("$POKE" "$SSED_SOCKET" 0000002585a17601a26f70a5746f6b656ea373657105a3737562a175a374746ccf8000000000000000)
-like "$out" '"seq"=>5, "error"=>\{"code"=>"BAD_REQUEST", "message"=>"ttl: at most 315360000 seconds' "a ttl of 2^63 is refused"
-out=$("$POKE" "$SSED_SOCKET" 0000002185a17601a26f70a5746f6b656ea373657106a3737562a175a374746cce12cc0301)
-like "$out" '"seq"=>6, "error"=>\{"code"=>"BAD_REQUEST", "message"=>"ttl: at most' "a ttl of 10 years and a second is refused"
-out=$("$POKE" "$SSED_SOCKET" 0000002185a17601a26f70a5746f6b656ea373657107a3737562a175a374746cce12cc0300)
-like "$out" '"seq"=>7, "error"=>\{"code"=>"NOT_SUPPORTED"' "a ttl of 10 years passes that check (no key with --auth=none)"
+poke_like 0000002585a17601a26f70a5746f6b656ea373657105a3737562a175a374746ccf8000000000000000 '"seq"=>5, "error"=>\{"code"=>"BAD_REQUEST", "message"=>"ttl: at most 315360000 seconds' "a ttl of 2^63 is refused"
+poke_like 0000002185a17601a26f70a5746f6b656ea373657106a3737562a175a374746cce12cc0301 '"seq"=>6, "error"=>\{"code"=>"BAD_REQUEST", "message"=>"ttl: at most' "a ttl of 10 years and a second is refused"
+poke_like 0000002185a17601a26f70a5746f6b656ea373657107a3737562a175a374746cce12cc0300 '"seq"=>7, "error"=>\{"code"=>"NOT_SUPPORTED"' "a ttl of 10 years passes that check (no key with --auth=none)"
 
 # token: a subscribe pattern that is not UTF-8 is refused, not dropped.
-out=$("$POKE" "$SSED_SOCKET" 0000002585a17601a26f70a5746f6b656ea373657108a3737562a175a973756273637269626591a1ff)
-like "$out" '"seq"=>8, "error"=>\{"code"=>"BAD_REQUEST", "message"=>"subscribe: entries must be UTF-8' \
+poke_like 0000002585a17601a26f70a5746f6b656ea373657108a3737562a175a973756273637269626591a1ff '"seq"=>8, "error"=>\{"code"=>"BAD_REQUEST", "message"=>"subscribe: entries must be UTF-8' \
     "a token pattern that is not UTF-8 is BAD_REQUEST"
 
 # ssectl's exit statuses.
