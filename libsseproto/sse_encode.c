@@ -61,6 +61,28 @@ put_line(struct enc *e, const char *name, const char *value, size_t len)
 }
 
 /*
+ * Where the line starting at p ends: its first CR or LF, or end.  *lf
+ * is the first LF at or after p once known (end: none), kept between
+ * calls so that a run of CRs before one LF does not search for it again:
+ * memchr() instead of a loop over the bytes, each byte read at most twice.
+ */
+static const char *
+line_end(const char *p, const char *end, const char **lf)
+{
+	const char *cr;
+
+	if (p == end)
+		return end;
+	if (*lf == NULL || *lf < p) {
+		*lf = memchr(p, '\n', end - p);
+		if (*lf == NULL)
+			*lf = end;
+	}
+	cr = memchr(p, '\r', *lf - p);
+	return cr != NULL ? cr : *lf;
+}
+
+/*
  * Frame m into out[0..size) in one pass, or only measure it when out is
  * NULL.  Every CR, LF or CRLF in data ends a "data:" line, so the
  * parser's rules give the data back with LF line breaks.  The fields are
@@ -72,7 +94,7 @@ encode(char *out, size_t size, const struct sse_msg *m)
 {
 	struct enc e = { out, size, 0 };
 	char retry[32];
-	const char *line, *end, *p;
+	const char *line, *end, *p, *lf = NULL;
 	size_t idlen = 0, evlen = 0;
 
 	if (m == NULL || (m->data == NULL && m->datalen > 0))
@@ -104,8 +126,7 @@ encode(char *out, size_t size, const struct sse_msg *m)
 	line = m->data;
 	end = m->data + m->datalen;
 	for (;;) {
-		for (p = line; p < end && *p != '\r' && *p != '\n'; p++)
-			;
+		p = line_end(line, end, &lf);
 		if (put_line(&e, "data", line, p - line) != 0)
 			return SSE_EINVAL;
 		if (p == end)

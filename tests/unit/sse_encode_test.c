@@ -96,6 +96,55 @@ START_TEST(encoder_splits_data_at_lf_cr_and_crlf)
 }
 END_TEST
 
+/*
+ * The frame a plain loop over the bytes gives: each CR, LF or CRLF ends a
+ * "data: " line.  The encoder searches with memchr() and remembers the
+ * next LF; random data of CR, LF, NUL and a letter checks it agrees.
+ */
+static size_t
+reference_frame(const char *d, size_t n, char *out)
+{
+	size_t i, o = 0;
+
+	memcpy(out, "data: ", 6);
+	o = 6;
+	for (i = 0; i < n; i++) {
+		if (d[i] == '\r' || d[i] == '\n') {
+			if (d[i] == '\r' && i + 1 < n && d[i + 1] == '\n')
+				i++;
+			memcpy(out + o, "\ndata: ", 7);
+			o += 7;
+		} else
+			out[o++] = d[i];
+	}
+	out[o++] = '\n';
+	out[o++] = '\n';
+	return o;
+}
+
+START_TEST(encoder_splits_random_data_as_a_byte_loop_would)
+{
+	static const char alphabet[] = { 'a', '\r', '\n', '\0' };
+	char data[64], want[64 * 7 + 8];
+	struct sse_msg m = { NULL, NULL, data, 0, -1 };
+	unsigned seed = 12345;
+	size_t i, len, wantlen;
+	int round;
+	char *got;
+
+	for (round = 0; round < 2000; round++) {
+		m.datalen = (size_t)rand_r(&seed) % (sizeof(data) + 1);
+		for (i = 0; i < m.datalen; i++)
+			data[i] = alphabet[rand_r(&seed) % 4];
+		wantlen = reference_frame(data, m.datalen, want);
+		got = encode(&m, &len);
+		ck_assert_uint_eq(len, wantlen);
+		ck_assert_mem_eq(got, want, wantlen);
+		free(got);
+	}
+}
+END_TEST
+
 START_TEST(encoder_keeps_empty_lines_at_both_ends_of_data)
 {
 	static const char data[] = "\r\n\nx\r\r";
@@ -258,6 +307,7 @@ encode_suite(void)
 	    encoder_leaves_out_null_or_empty_id_and_event_and_negative_retry);
 	tcase_add_test(tc, encoder_writes_empty_data_as_one_data_line);
 	tcase_add_test(tc, encoder_splits_data_at_lf_cr_and_crlf);
+	tcase_add_test(tc, encoder_splits_random_data_as_a_byte_loop_would);
 	tcase_add_test(tc, encoder_keeps_empty_lines_at_both_ends_of_data);
 	tcase_add_test(tc, encoder_keeps_nul_bytes_in_data);
 	tcase_add_test(tc, encoder_refuses_id_or_event_with_cr_lf_or_nul);
