@@ -63,10 +63,10 @@ evid_parse(const char *s, size_t len, struct evid *id)
 }
 
 /*
- * v in base 10 or 16 at buf, without a NUL; the length.  Every publish
- * formats an id and a chunk size, and snprintf() showed in its profile.
+ * Every publish formats an id, a chunk size and its answer, and
+ * snprintf() showed in its profile.
  */
-static size_t
+size_t
 put_uint(char *buf, uint64_t v, unsigned base)
 {
 	char	tmp[20];

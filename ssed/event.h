@@ -28,6 +28,8 @@ int	 evid_is_zero(const struct evid *);
 /* 0, or -1 when s (len bytes) is not <digits>-<digits>. */
 int	 evid_parse(const char *s, size_t len, struct evid *);
 void	 evid_format(const struct evid *, char buf[EVID_STRLEN]);
+/* v in base 10 or 16 at buf (20 bytes will do), no NUL; the length. */
+size_t	 put_uint(char *buf, uint64_t v, unsigned base);
 /*
  * The next id of the broker: strictly greater than every id handed out
  * before, even when the wall clock steps back.

@@ -76,6 +76,7 @@ void		 http_stream_headers(struct MHD_Response *);
 /* Queue a JSON error {"status":"error","code","message"}. */
 enum MHD_Result	 http_error(struct MHD_Connection *, unsigned status,
 		    const char *code, const char *message);
+/* Queue the JSON answer to a POST (body is copied). */
 enum MHD_Result	 http_json(struct MHD_Connection *, unsigned status,
 		    const char *body);
 void		 http_remote(struct MHD_Connection *, char *buf, size_t len);

@@ -94,7 +94,7 @@ publish(struct MHD_Connection *c, struct publish_req *r)
 	struct event	*ev;
 	const char	*type, *why;
 	unsigned	 nsubs;
-	char		 js[160];
+	char		 js[96 + EVID_STRLEN + 20], *p;
 	int		 err;
 
 	if (r->too_big)
@@ -118,9 +118,12 @@ publish(struct MHD_Connection *c, struct publish_req *r)
 		return http_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "INTERNAL", sse_strerror(err));
 	/* An id is digits and a dash: nothing here needs JSON escaping. */
-	snprintf(js, sizeof(js), "{\"status\":\"success\",\"message\":"
-	    "\"Notification sent to clients\",\"id\":\"%s\",\"subscribers\":"
-	    "%u}", ev->idstr, nsubs);
+	p = stpcpy(js, "{\"status\":\"success\",\"message\":"
+	    "\"Notification sent to clients\",\"id\":\"");
+	p = stpcpy(p, ev->idstr);
+	p = stpcpy(p, "\",\"subscribers\":");
+	p += put_uint(p, nsubs, 10);
+	strcpy(p, "}");
 	event_unref(ev);
 	return http_json(c, MHD_HTTP_OK, js);
 }
