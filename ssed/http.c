@@ -138,8 +138,12 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 		return http_error(c, MHD_HTTP_NOT_FOUND, "NOT_FOUND",
 		    "no such endpoint (see ssed(8))");
 	if (r->kind == R_NOTIFY && *con_cls != NULL) {
-		/* A body begun before the drain: read it, then refuse. */
-		if (http_draining && *upload_size == 0)
+		/* A body begun before the drain: read it past, then refuse. */
+		if (http_draining && *upload_size > 0) {
+			*upload_size = 0;
+			return MHD_YES;
+		}
+		if (http_draining)
 			return http_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
 			    "SHUTTING_DOWN", "ssed is shutting down");
 		return http_publish(c, arg, upload, upload_size, con_cls);
