@@ -35,20 +35,24 @@ topic_name_is_valid(const char *name, size_t len)
 	return 1;
 }
 
-struct topic *
-topic_find(const char *name, size_t len)
+static struct topic *
+find_hashed(const char *name, size_t len, uint64_t h)
 {
 	struct topic	*t;
-	uint64_t	 h;
 
 	if (tsize == 0)
 		return NULL;
-	h = hash_bytes(name, len);
 	for (t = table[h & (tsize - 1)]; t != NULL; t = t->hnext)
 		if (t->hash == h && t->len == len &&
 		    memcmp(t->name, name, len) == 0)
 			return t;
 	return NULL;
+}
+
+struct topic *
+topic_find(const char *name, size_t len)
+{
+	return find_hashed(name, len, hash_bytes(name, len));
 }
 
 static int
@@ -80,9 +84,10 @@ struct topic *
 topic_get(const char *name, size_t len)
 {
 	struct topic	*t;
+	uint64_t	 h = hash_bytes(name, len);
 	size_t		 b;
 
-	if ((t = topic_find(name, len)) != NULL)
+	if ((t = find_hashed(name, len, h)) != NULL)
 		return t;
 	if (tcount + 1 > tsize / 4 * 3 && table_grow() == -1)
 		return NULL;
@@ -90,7 +95,7 @@ topic_get(const char *name, size_t len)
 		return NULL;
 	memcpy(t->name, name, len);
 	t->len = len;
-	t->hash = hash_bytes(name, len);
+	t->hash = h;
 	if ((t->hist = broker.store->open(t->name, &broker.cfg.history)) == NULL) {
 		free(t);
 		return NULL;
