@@ -44,7 +44,6 @@ struct stream_req {
 	struct MHD_Connection	*conn;
 	struct sub		*sub;		/* NULL once handed over */
 	int			 head_sent;
-	int			 chunked;
 };
 
 static void
@@ -130,7 +129,7 @@ stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	setsockopt(fd, IPPROTO_TCP, TCP_CORK, &zero, sizeof(zero));
 	r->sub = NULL;
-	sub_own(s, fd, r->chunked);
+	sub_own(s, fd);
 	/* MHD closes its descriptor and forgets the connection. */
 	http_wakeup();
 	return MHD_CONTENT_READER_END_WITH_ERROR;
@@ -273,7 +272,12 @@ http_stream_open(struct MHD_Connection *c, const char *version,
 	r->base.kind = REQ_STREAM;
 	r->conn = c;
 	r->sub = s;
-	r->chunked = strcmp(version, MHD_HTTP_VERSION_1_1) == 0;
+	/*
+	 * Framed from the start: a replay queued now is counted in the
+	 * bytes it is sent as.  libmicrohttpd answers every HTTP/1.x but
+	 * 1.0 as 1.1, with chunked encoding.
+	 */
+	s->chunked = strcmp(version, MHD_HTTP_VERSION_1_0) != 0;
 	s->types = sp->types;
 	memcpy(s->remote, remote, sizeof(s->remote));
 	/* Every check passed: now the topics may be created. */

@@ -389,12 +389,11 @@ sub_replay_event(struct sub *s, struct event *ev)
 }
 
 void
-sub_own(struct sub *s, int fd, int chunked)
+sub_own(struct sub *s, int fd)
 {
 	uint32_t ev = EPOLLRDHUP;
 
 	s->owned = 1;
-	s->chunked = chunked;
 	if (s->state == SUB_STARTING)
 		s->state = SUB_LIVE;
 	if (s->qlen > 0)

@@ -129,9 +129,10 @@ int		 sub_replay_event(struct sub *, struct event *);
 int		 sub_deliver(struct sub *, struct event *);
 /*
  * Take over the socket fd (a duplicate the subscriber closes), after all
- * the front wrote on it was sent.
+ * the front wrote on it was sent.  s->chunked is set before anything is
+ * queued, so that queued bytes count the framing they are sent with.
  */
-void		 sub_own(struct sub *, int fd, int chunked);
+void		 sub_own(struct sub *, int fd);
 /* Send an error event (code, message) then close cleanly. */
 void		 sub_kick(struct sub *, const char *code, const char *message,
 		    int reason);
