@@ -204,6 +204,44 @@ completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * The URL's path and parameters decoded as libmicrohttpd does (%XX only;
+ * a malformed escape stays as it is), except "%00": a NUL would cut a
+ * topic, type or id short where ssed reads it as a string.  Left as three
+ * characters it is refused by the syntax of topics and ids.
+ */
+static size_t
+unescape_cb(void *cls, struct MHD_Connection *c, char *s)
+{
+	char	*r = s, *w = s;
+	int	 hi, lo;
+
+	(void)cls;
+	(void)c;
+	while (*r != '\0') {
+		if (r[0] == '%' && (hi = hexval(r[1])) >= 0 &&
+		    (lo = hexval(r[2])) >= 0 && (hi | lo) != 0) {
+			*w++ = (char)(hi << 4 | lo);
+			r += 3;
+		} else
+			*w++ = *r++;
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -292,6 +330,7 @@ http_start(const struct http_config *cfg)
 		    MHD_OPTION_CONNECTION_LIMIT, cfg->max_requests,
 		    MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout,
 		    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, NULL,
+		    MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, NULL,
 		    MHD_OPTION_END);
 		if (d->mhd == NULL) {
 			log_err("cannot listen on %s: %s", cfg->listen[i],
