@@ -115,7 +115,7 @@ broker_check_event(const char *topic, const char *type, const char *data,
 		    "status_update or error";
 		return -1;
 	}
-	o = json_loadb(data, len, 0, NULL);
+	o = json_loadb(data, len, JSON_ALLOW_NUL, NULL);
 	is_object = json_is_object(o);
 	json_decref(o);
 	if (!is_object) {

@@ -103,15 +103,15 @@ publish(struct MHD_Connection *c, struct publish_req *r)
 		return http_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "INTERNAL", "out of memory");
 	type = r->type;		/* checked with the headers */
+	if (broker_check_event(r->topic, type, r->body != NULL ? r->body : "",
+	    r->len, &why) == -1)
+		return http_error(c, MHD_HTTP_BAD_REQUEST, "INVALID_EVENT", why);
 	/* Created now that every check has passed (or deleted meanwhile). */
 	if ((t = broker_topic(r->topic, strlen(r->topic), &err)) == NULL)
 		return http_error(c, err == SSE_ENOENT ? MHD_HTTP_NOT_FOUND :
 		    MHD_HTTP_INTERNAL_SERVER_ERROR, err == SSE_ENOENT ?
 		    "TOPIC_NOT_FOUND" : "INTERNAL", err == SSE_ENOENT ?
 		    "the topic was deleted" : "out of memory");
-	if (broker_check_event(t->name, type, r->body != NULL ? r->body : "",
-	    r->len, &why) == -1)
-		return http_error(c, MHD_HTTP_BAD_REQUEST, "INVALID_EVENT", why);
 	err = broker_publish(t, type, r->body != NULL ? r->body : "", r->len,
 	    &ev, &nsubs);
 	if (err != 0)
