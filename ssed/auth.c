@@ -329,6 +329,20 @@ pattern_list(json_t *sse, const char *key)
 	return json_is_array(v) ? json_incref(v) : NULL;
 }
 
+/*
+ * A NumericDate as seconds, within +-2^40 (the year 36,812): a claim
+ * past that (9223372036854775807, 1e300) is "never" and "always", and the
+ * leeway can be added to it without overflow.
+ */
+static int64_t
+claim_time(const json_t *v)
+{
+	const double lim = (double)((int64_t)1 << 40);
+	double t = json_number_value(v);
+
+	return (int64_t)(t > lim ? lim : t < -lim ? -lim : t);
+}
+
 static enum auth_result
 check_claims(json_t *c, struct auth_token *t)
 {
@@ -339,7 +353,7 @@ check_claims(json_t *c, struct auth_token *t)
 	if (v != NULL) {
 		if (!json_is_number(v))
 			return AUTH_MALFORMED;
-		t->exp = (int64_t)json_number_value(v);
+		t->exp = claim_time(v);
 		if (now > t->exp + A.leeway)
 			return AUTH_EXPIRED;
 	}
@@ -347,7 +361,7 @@ check_claims(json_t *c, struct auth_token *t)
 	if (v != NULL) {
 		if (!json_is_number(v))
 			return AUTH_MALFORMED;
-		if (now + A.leeway < (int64_t)json_number_value(v))
+		if (now + A.leeway < claim_time(v))
 			return AUTH_NOT_YET;
 	}
 	if (A.issuer != NULL) {
