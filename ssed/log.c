@@ -39,6 +39,41 @@ timestamp(char ts[64])
 	    tm.tm_min, tm.tm_sec, now.tv_nsec / 1000000);
 }
 
+/*
+ * Append s to line[len..size) with control characters (and, when high is
+ * set, bytes past ASCII) as \xNN, so that a client_id or a token's subject
+ * holding a newline cannot forge a log line; the new length, < size.
+ */
+static size_t
+put_escaped(char *line, size_t size, size_t len, const char *s, int high)
+{
+	for (; *s != '\0' && len + 5 < size; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f || (high && c >= 0x80))
+			len += (size_t)snprintf(line + len, size - len,
+			    "\\x%02x", c);
+		else
+			line[len++] = (char)c;
+	}
+	line[len] = '\0';
+	return len;
+}
+
+/* A JSON string of s; one that is not UTF-8 is kept, escaped. */
+static json_t *
+json_str(const char *s)
+{
+	char	 buf[1024];
+	json_t	*v;
+
+	if ((v = json_string(s)) == NULL) {
+		put_escaped(buf, sizeof(buf), 0, s, 1);
+		v = json_string(buf);
+	}
+	return v;
+}
+
 static void
 emit_json(json_t *o)
 {
@@ -63,22 +98,25 @@ log_fields(enum log_level lvl, const char *what, const struct log_field *f,
 		return;
 	timestamp(ts);
 	if (log_json) {
-		o = json_pack("{s:s, s:s, s:s}", "time", ts,
-		    "level", level_names[lvl], "msg", what);
+		o = json_pack("{s:s, s:s, s:o}", "time", ts,
+		    "level", level_names[lvl], "msg", json_str(what));
 		for (i = 0; o != NULL && i < n; i++)
 			json_object_set_new(o, f[i].key, f[i].str != NULL ?
-			    json_string(f[i].str) : json_real(f[i].num));
+			    json_str(f[i].str) : json_real(f[i].num));
 		emit_json(o);
 		return;
 	}
-	len = (size_t)snprintf(line, sizeof(line), "%s", what);
-	for (i = 0; i < n && len < sizeof(line); i++) {
+	len = put_escaped(line, sizeof(line), 0, what, 0);
+	for (i = 0; i < n && len + 1 < sizeof(line); i++) {
+		len += (size_t)snprintf(line + len, sizeof(line) - len, " %s=",
+		    f[i].key);
+		if (len >= sizeof(line))
+			break;
 		if (f[i].str != NULL)
-			len += (size_t)snprintf(line + len, sizeof(line) - len,
-			    " %s=%s", f[i].key, f[i].str);
+			len = put_escaped(line, sizeof(line), len, f[i].str, 0);
 		else
 			len += (size_t)snprintf(line + len, sizeof(line) - len,
-			    " %s=%.15g", f[i].key, f[i].num);
+			    "%.15g", f[i].num);
 	}
 	fprintf(stderr, "%s ssed[%s]: %s\n", ts, level_names[lvl], line);
 }
