@@ -1,0 +1,108 @@
+#!/bin/sh
+# http_input.sh: odd requests, each answered as documented: "%00" in a
+# path or parameter, an HTTP/1.2 stream, a replay's queued bytes, a
+# refused publish on a user: topic, a JSON object holding \u0000, a token
+# whose exp is past any clock, and control characters bound for the log.
+. "$(dirname "$0")/lib.sh"
+MKJWT="$top_builddir/tests/tools/mkjwt"
+
+start_ssed --auth=none || exit 1
+
+# "%00" is not decoded: a NUL would cut the name short.
+code=$(curl -s -o "$T_DIR/err.json" -w '%{http_code}' --data-binary x \
+    "$BASE/sse/notify/abc%00def")
+is "$code" 400 "a topic with %00 in it is 400"
+like "$(cat "$T_DIR/err.json")" '"code":"INVALID_TOPIC"' "INVALID_TOPIC"
+code=$(curl -s -o /dev/null -w '%{http_code}' -m 1 \
+    "$BASE/sse/updates?topic=abc%00def")
+is "$code" 400 "a ?topic= with %00 in it is 400"
+code=$(curl -s -o /dev/null -w '%{http_code}' -m 1 \
+    "$BASE/sse/updates/abc?last_event_id=1-0%00junk")
+is "$code" 400 "a resume id with %00 in it is 400"
+unlike "$("$SSECTL" topics 2>&1)" 'abc' "and none of them made a topic"
+code=$(curl -s -o /dev/null -w '%{http_code}' --data-binary x \
+    "$BASE/sse/notify/a%2Db")
+is "$code" 200 "other escapes are decoded (a%2Db is a-b)"
+like "$("$SSECTL" topics 2>&1)" 'a-b' "the topic is a-b"
+
+# A stream asked for as HTTP/1.2 is answered as 1.1, chunked: every event
+# must come in a chunk.
+cat >"$T_DIR/h12.py" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET /sse/updates/h12 HTTP/1.2\r\nHost: t\r\n\r\n")
+s.settimeout(5)
+buf = b""
+deadline = time.time() + 5
+while b"data: hello" not in buf and time.time() < deadline:
+    try:
+        d = s.recv(65536)
+    except socket.timeout:
+        break
+    if not d:
+        break
+    buf += d
+    if b"retry:" in buf and not getattr(sys, "published", False):
+        sys.published = True
+        open(sys.argv[2], "w").write("ready\n")
+sys.stdout.write(buf.decode("latin-1"))
+PY
+bg python3 "$T_DIR/h12.py" "$PORT" "$T_DIR/h12.ready" >"$T_DIR/h12.out"
+H12=$BG_PID
+wait_for 5 test -s "$T_DIR/h12.ready"
+"$SSECTL" notify h12 hello >/dev/null
+wait "$H12"
+out=$(tr -d '\r' <"$T_DIR/h12.out")
+like "$out" 'Transfer-Encoding: chunked' "an HTTP/1.2 stream is chunked"
+like "$(printf '%s\n' "$out" | grep -B1 '^id: ' | head -n 1)" '^[0-9a-f]+$' \
+    "and its event comes in a chunk"
+
+# A replay queued before the stream starts is counted as it is sent
+# (chunked): nothing stays counted once it is out.
+for i in 1 2 3; do "$SSECTL" notify rq "r$i" >/dev/null; done
+bg curl -sN -H 'Last-Event-ID: 0-0' "$BASE/sse/updates/rq" -o "$T_DIR/rq"
+wait_for 5 sh -c "[ \$(grep -c '^data: r' '$T_DIR/rq') -eq 3 ]"
+ok $? "a stream resumed from 0-0 gets the three events"
+like "$("$SSECTL" --json list --topic rq)" '"queued_bytes":0[,}]' \
+    "and holds no bytes queued once they are sent"
+
+# A refused publish to a user: topic creates no topic.
+code=$(curl -s -o /dev/null -w '%{http_code}' --data-binary '[1]' \
+    "$BASE/sse/notify/user:zed")
+is "$code" 400 "a user: publish that is not an object is 400"
+code=$(curl -s -o /dev/null -w '%{http_code}' --data-binary '{}' \
+    "$BASE/sse/notify/user:zed2?event=bogus")
+is "$code" 400 "a user: publish of an unknown type is 400"
+unlike "$("$SSECTL" topics 2>&1)" 'zed' "neither made a topic"
+code=$(curl -s -o /dev/null -w '%{http_code}' \
+    --data-binary '{"a":"x\u0000y"}' "$BASE/sse/notify/user:nul")
+is "$code" 200 "a JSON object holding \\u0000 is a JSON object"
+
+# Control characters in a client_id reach the log escaped, on one line.
+bg curl -sN -m 2 "$BASE/sse/updates/inj?client_id=x%0Aforged%20line" -o /dev/null
+wait_for 5 grep -q 'client_id=x' "$SSED_LOG"
+like "$(grep 'client_id=x' "$SSED_LOG")" 'client_id=x\\x0aforged line' \
+    "a newline in a client_id is logged as \\x0a"
+unlike "$(cat "$SSED_LOG")" '^forged' "and starts no line of its own"
+stop_ssed
+
+# A token whose exp is past any clock (2^63 - 1, 1e300) has not expired.
+printf 'correct horse battery staple\n' >"$T_DIR/secret"
+start_ssed --jwt-secret-file "$T_DIR/secret" --jwt-leeway 3600 || exit 1
+for exp in 9223372036854775807 1e300; do
+	tok=$("$MKJWT" HS256 "$T_DIR/secret" "{\"sub\":\"alice\",\"exp\":$exp,\"sse\":{\"publish\":[\"far\"],\"subscribe\":[\"far\"]}}")
+	code=$(curl -s -o "$T_DIR/out" -w '%{http_code}' --data-binary x \
+	    -H "Authorization: Bearer $tok" "$BASE/sse/notify/far")
+	is "$code" 200 "a token with exp $exp may publish"
+	code=$(curl -s -m 1 -o /dev/null -w '%{http_code}' \
+	    -H "Authorization: Bearer $tok" "$BASE/sse/updates/far")
+	is "$code" 200 "and stream"
+done
+tok=$("$MKJWT" HS256 "$T_DIR/secret" '{"sub":"alice","exp":-1e300,"sse":{"publish":["far"]}}')
+code=$(curl -s -o "$T_DIR/out" -w '%{http_code}' --data-binary x \
+    -H "Authorization: Bearer $tok" "$BASE/sse/notify/far")
+is "$code" 401 "a token with exp -1e300 has expired"
+like "$(cat "$T_DIR/out")" 'TOKEN_EXPIRED' "TOKEN_EXPIRED"
+stop_ssed
+is "$WAIT_RC" 0 "ssed exits 0"
+done_testing
