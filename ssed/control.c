@@ -29,9 +29,18 @@
 #include "topic.h"
 
 #define CTL_MAX_FRAME	(16u * 1024 * 1024)
-#define CTL_MAX_OUT	(64u * 1024 * 1024)
+/*
+ * Past CTL_OUT_PAUSE unsent bytes a client's next request waits until the
+ * output drains, so requests alone never queue more than that and one
+ * reply (a frame is at most SSE_CTL_MAX_FRAME).  Only tail events can go
+ * further; past CTL_MAX_OUT the client is taken as not reading.
+ */
+#define CTL_OUT_PAUSE	(1u * 1024 * 1024)
+#define CTL_MAX_OUT	(SSE_CTL_MAX_FRAME + CTL_OUT_PAUSE + SSE_CTL_HDRLEN)
+#define ACCEPT_PAUSE_MS	200	/* out of descriptors: accept again later */
 
 static struct loop_io		 listen_io = { .fd = -1 };
+static struct loop_timer	 listen_again;
 static gid_t			 allowed_gid = (gid_t)-1;
 static char			*listen_path;
 static LIST_HEAD(, ctl_client)	 clients = LIST_HEAD_INITIALIZER(clients);
@@ -216,23 +225,43 @@ client_close(struct ctl_client *c)
 	loop_defer(client_free, c);
 }
 
+static size_t
+unsent(const struct ctl_client *c)
+{
+	return c->w.sb.size - c->woff;
+}
+
+/*
+ * What to wait for: more requests unless the peer is done, is being
+ * closed or has replies waiting past CTL_OUT_PAUSE; room for the output.
+ */
+static void
+watch(struct ctl_client *c)
+{
+	uint32_t ev = 0;
+
+	if (!c->closing && !c->eof && !c->paused)
+		ev |= EPOLLIN;
+	if (unsent(c) > 0)
+		ev |= EPOLLOUT;
+	loop_mod(&c->io, ev);
+}
+
 /* Output is left over: wait for EPOLLOUT, or close past the bound. */
 static void
 wait_out(struct ctl_client *c)
 {
-	if (c->w.sb.size - c->woff > CTL_MAX_OUT) {
+	if (unsent(c) > CTL_MAX_OUT) {
 		log_warn("control client does not read its replies, closed");
 		client_close(c);
 	} else
-		loop_mod(&c->io, c->closing ? EPOLLOUT : EPOLLIN | EPOLLOUT);
+		watch(c);
 }
 
-/* Write what is pending; close when done and asked to. */
-static void
-ctl_flush(struct ctl_client *c)
+/* Send what the socket takes now; -1 when the client was closed. */
+static int
+write_some(struct ctl_client *c)
 {
-	if (c->io.fd == -1)
-		return;
 	while (c->woff < c->w.sb.size) {
 		ssize_t n = send(c->io.fd, c->w.sb.data + c->woff,
 		    c->w.sb.size - c->woff, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -243,19 +272,26 @@ ctl_flush(struct ctl_client *c)
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
 			client_close(c);
-			return;
+			return -1;
 		}
 		c->woff += (size_t)n;
 	}
 	if (c->woff == c->w.sb.size) {
 		sse_ctl_writer_reset(&c->w);
 		c->woff = 0;
-		if (c->closing) {
-			client_close(c);
-			return;
-		}
-		loop_mod(&c->io, EPOLLIN);
-	} else
+	}
+	return 0;
+}
+
+/* Write what is pending; close when done and asked to. */
+static void
+ctl_flush(struct ctl_client *c)
+{
+	if (write_some(c) == -1)
+		return;
+	if (unsent(c) == 0 && c->closing)
+		client_close(c);
+	else
 		wait_out(c);
 }
 
@@ -266,41 +302,32 @@ ctl_send_later(struct ctl_client *c)
 		wait_out(c);
 }
 
+/*
+ * Answer the whole frames in rbuf, in order, while the output is short
+ * (else c->paused: the rest waits for EPOLLOUT).  Once the peer has shut
+ * its side, the last reply is followed by the close.
+ */
 static void
-client_read(struct ctl_client *c)
+client_dispatch(struct ctl_client *c)
 {
 	msgpack_unpacked	 u;
 	size_t			 flen, off = 0;
-	ssize_t			 n;
 	int			 rc;
 
-	if (c->rcap - c->rlen < 65536) {
-		size_t	 ncap = c->rcap ? c->rcap * 2 : 65536;
-		char	*nb;
-
-		if (ncap > CTL_MAX_FRAME + SSE_CTL_HDRLEN + 65536)
-			ncap = CTL_MAX_FRAME + SSE_CTL_HDRLEN + 65536;
-		if ((nb = realloc(c->rbuf, ncap)) == NULL) {
-			client_close(c);
-			return;
-		}
-		c->rbuf = nb;
-		c->rcap = ncap;
-	}
-	n = recv(c->io.fd, c->rbuf + c->rlen, c->rcap - c->rlen, MSG_DONTWAIT);
-	if (n == -1 && (errno == EINTR || errno == EAGAIN))
-		return;
-	if (n <= 0) {
-		client_close(c);
-		return;
-	}
-	c->rlen += (size_t)n;
+	c->paused = 0;
 	msgpack_unpacked_init(&u);
 	while (!c->closing) {
+		if (unsent(c) >= CTL_OUT_PAUSE &&
+		    (write_some(c) == -1 || unsent(c) >= CTL_OUT_PAUSE)) {
+			c->paused = c->io.fd != -1;
+			break;
+		}
 		rc = sse_ctl_frame_decode(c->rbuf + off, c->rlen - off,
 		    CTL_MAX_FRAME, &u, &flen);
-		if (rc == SSE_EAGAIN)
+		if (rc == SSE_EAGAIN) {
+			c->closing = c->eof;	/* a cut frame is dropped */
 			break;
+		}
 		if (rc == SSE_ETOOBIG) {
 			ctl_reply_error(c, 0, "FRAME_TOO_LARGE", "frames are at "
 			    "most %u bytes", CTL_MAX_FRAME);
@@ -331,18 +358,53 @@ client_read(struct ctl_client *c)
 }
 
 static void
+client_read(struct ctl_client *c)
+{
+	ssize_t n;
+
+	if (c->rcap - c->rlen < 65536) {
+		size_t	 ncap = c->rcap ? c->rcap * 2 : 65536;
+		char	*nb;
+
+		if (ncap > CTL_MAX_FRAME + SSE_CTL_HDRLEN + 65536)
+			ncap = CTL_MAX_FRAME + SSE_CTL_HDRLEN + 65536;
+		if ((nb = realloc(c->rbuf, ncap)) == NULL) {
+			client_close(c);
+			return;
+		}
+		c->rbuf = nb;
+		c->rcap = ncap;
+	}
+	n = recv(c->io.fd, c->rbuf + c->rlen, c->rcap - c->rlen, MSG_DONTWAIT);
+	if (n == -1 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n == -1) {
+		client_close(c);
+		return;
+	}
+	/* Shut for writing (nc -N, socat): the replies are still owed. */
+	if (n == 0)
+		c->eof = 1;
+	c->rlen += (size_t)n;
+	client_dispatch(c);
+}
+
+static void
 client_io(struct loop_io *io, uint32_t events)
 {
 	struct ctl_client *c = io->arg;
 
-	if ((events & EPOLLIN) && !c->closing)
+	if ((events & EPOLLIN) && !c->closing && !c->eof)
 		client_read(c);
 	else if (events & (EPOLLHUP | EPOLLERR)) {
 		client_close(c);
 		return;
 	}
-	if (c->io.fd != -1 && (events & EPOLLOUT))
+	if (c->io.fd != -1 && (events & EPOLLOUT)) {
 		ctl_flush(c);
+		if (c->io.fd != -1 && c->paused && unsent(c) < CTL_OUT_PAUSE)
+			client_dispatch(c);
+	}
 }
 
 int
@@ -408,6 +470,14 @@ peer_allowed(int fd, uid_t *uidp)
 }
 
 static void
+listen_resume(struct loop_timer *t)
+{
+	(void)t;
+	if (listen_io.fd != -1)
+		loop_mod(&listen_io, EPOLLIN);
+}
+
+static void
 listen_cb(struct loop_io *io, uint32_t events)
 {
 	struct ctl_client	*c;
@@ -415,8 +485,12 @@ listen_cb(struct loop_io *io, uint32_t events)
 	int			 fd;
 
 	(void)events;
-	while ((fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK |
-	    SOCK_CLOEXEC)) != -1) {
+	for (;;) {
+		fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1 && (errno == EINTR || errno == ECONNABORTED))
+			continue;
+		if (fd == -1)
+			break;
 		if ((c = calloc(1, sizeof(*c))) == NULL) {
 			close(fd);
 			continue;
@@ -439,12 +513,24 @@ listen_cb(struct loop_io *io, uint32_t events)
 			ctl_flush(c);
 		}
 	}
+	/*
+	 * Out of descriptors (or memory): the pending connection stays
+	 * ready, and watching it would spin.  Look again a little later.
+	 */
+	if (errno != EAGAIN && errno != EWOULDBLOCK) {
+		log_warn("control socket: cannot accept: %s (again in %d ms)",
+		    strerror(errno), ACCEPT_PAUSE_MS);
+		loop_mod(io, 0);
+		listen_again.cb = listen_resume;
+		loop_timer_set(&listen_again, ACCEPT_PAUSE_MS);
+	}
 }
 
 int
 control_start(const char *path)
 {
 	struct sockaddr_un	 sun = { .sun_family = AF_UNIX };
+	struct stat		 st;
 	char			 dir[sizeof(sun.sun_path)], *slash;
 	mode_t			 old;
 	int			 fd = -1, probe, rc = -1;
@@ -464,6 +550,11 @@ control_start(const char *path)
 		}
 	}
 	/* A socket file left by a crash is removed; a live one is not. */
+	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		log_err("%s exists and is not a socket: not replaced (use "
+		    "--control)", path);
+		goto out;
+	}
 	if ((probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) != -1) {
 		if (connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
 			close(probe);
@@ -511,6 +602,7 @@ control_stop(void)
 {
 	while (!LIST_EMPTY(&clients))
 		client_close(LIST_FIRST(&clients));
+	loop_timer_stop(&listen_again);
 	if (listen_io.fd != -1) {
 		int fd = listen_io.fd;
 

@@ -92,9 +92,102 @@ out=$("$SSECTL" notify builds <"$T_DIR/big" 2>&1); rc=$?
 is "$rc" "2" "an event over --max-event-size is refused"
 like "$out" 'EVENT_TOO_LARGE' "with EVENT_TOO_LARGE"
 
+# pipe.py SOCKET OP N [KEY=VALUE]...: N requests in one go, then the write
+# side shut (as nc -N or socat do); prints "replies errors leftover-bytes".
+cat >"$T_DIR/pipe.py" <<'PY'
+import socket, struct, sys
+def s(x):
+    b = x.encode()
+    return bytes([0xa0 | len(b)]) + b
+def frame(op, seq, kw):
+    m = bytes([0x80 | (3 + len(kw))]) + s("v") + b"\x01" + s("op") + s(op)
+    m += s("seq") + struct.pack(">BH", 0xcd, seq)
+    for k, v in kw:
+        m += s(k) + s(v)
+    return struct.pack(">I", len(m)) + m
+path, op, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+kw = [a.split("=", 1) for a in sys.argv[4:]]
+c = socket.socket(socket.AF_UNIX)
+c.connect(path)
+c.sendall(b"".join(frame(op, i, kw) for i in range(n)))
+c.shutdown(socket.SHUT_WR)
+c.settimeout(60)
+buf = bytearray()
+while True:
+    d = c.recv(1 << 20)
+    if not d:
+        break
+    buf += d
+off = replies = errors = 0
+while len(buf) - off >= 4:
+    (l,) = struct.unpack_from(">I", buf, off)
+    if len(buf) - off < 4 + l:
+        break
+    replies += 1
+    errors += s("error") in buf[off + 4:off + 4 + l]
+    off += 4 + l
+print(replies, errors, len(buf) - off)
+PY
+out=$(python3 "$T_DIR/pipe.py" "$SSED_SOCKET" stats 3000)
+is "$out" "3000 0 0" "3,000 requests, then the write side shut: 3,000 replies"
+head -c 400000 /dev/zero | tr '\0' a >"$T_DIR/400k"
+i=0
+while [ $i -lt 20 ]; do
+	"$SSECTL" notify hbig <"$T_DIR/400k" >/dev/null
+	i=$((i + 1))
+done
+out=$(python3 "$T_DIR/pipe.py" "$SSED_SOCKET" history 10 topic=hbig)
+is "$out" "10 0 0" \
+    "ten pipelined history requests of 8 MB each: ten replies, none cut"
+
 # The daemon survived all of it.
 out=$("$SSECTL" --json stats); rc=$?
 is "$rc" "0" "ssectl stats still works"
 like "$out" '"connections":0' "stats reports zero connections"
 is "$("$SSECTL" version | tail -n 1)" "ssed 0.1.0 (protocol 1)" "version names the daemon and protocol"
+stop_ssed
+
+# --control naming a file that is not a socket: ssed does not start, and
+# the file is left as it was.
+echo keep >"$T_DIR/notasocket"
+"$SSED" --listen 127.0.0.1:0 --control "$T_DIR/notasocket" \
+    --state-dir "$T_DIR/state" 2>"$T_DIR/ns.log"; rc=$?
+is "$rc" 1 "--control on a regular file: ssed exits 1"
+like "$(cat "$T_DIR/ns.log")" 'notasocket exists and is not a socket' "and says why"
+is "$(cat "$T_DIR/notasocket")" keep "the file is untouched"
+
+# Out of descriptors: with a hard limit of 64 open files and 80 control
+# connections held open, ssed pauses accepting instead of spinning on the
+# pending connection, and serves again once they are gone.
+printf '#!/bin/sh\nulimit -n 64 && exec "%s" "$@"\n' "$SSED" >"$T_DIR/lowfd.sh"
+chmod +x "$T_DIR/lowfd.sh"
+REAL_SSED=$SSED
+SSED=$T_DIR/lowfd.sh
+start_ssed --auth=none || exit 1
+SSED=$REAL_SSED
+cat >"$T_DIR/hold.py" <<'PY'
+import socket, sys, time
+held = []
+for i in range(80):
+    c = socket.socket(socket.AF_UNIX)
+    c.connect(sys.argv[1])
+    held.append(c)
+open(sys.argv[2], "w").write("held\n")
+time.sleep(float(sys.argv[3]))
+PY
+bg python3 "$T_DIR/hold.py" "$SSED_SOCKET" "$T_DIR/held" 4
+HOLD=$BG_PID
+wait_for 5 test -s "$T_DIR/held"
+t0=$(awk '{ print $14 + $15 }' "/proc/$SSED_PID/stat")
+sleep 2
+t1=$(awk '{ print $14 + $15 }' "/proc/$SSED_PID/stat")
+ok "$([ $((t1 - t0)) -lt 50 ] && echo 0 || echo 1)" \
+    "ssed does not spin meanwhile ($((t1 - t0)) ticks of CPU in 2 s)"
+like "$(cat "$SSED_LOG")" 'control socket: cannot accept: Too many open files' \
+    "it says it cannot accept, and why"
+wait "$HOLD"
+wait_for 5 "$SSECTL" stats
+ok $? "once the connections are gone, ssectl is served again"
+stop_ssed
+is "$WAIT_RC" 0 "ssed exits 0"
 done_testing
