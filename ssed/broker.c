@@ -45,6 +45,7 @@ broker_init(const struct broker_config *cfg)
 	broker.cfg = *cfg;
 	broker.store = &store_mem_ops;
 	broker.started = loop_wallclock();
+	broker.started_mono = loop_now();
 	expire_timer.cb = expire_all;
 	if (cfg->history.max_age_ms > 0)
 		loop_timer_set(&expire_timer, EXPIRE_EVERY_MS);

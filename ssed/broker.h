@@ -66,6 +66,7 @@ struct broker {
 	struct broker_stats	 stats;
 	const struct history_ops *store;
 	int64_t			 started;	/* wall clock ms */
+	int64_t			 started_mono;	/* monotonic ms: the uptime */
 	unsigned		 nsubs;
 	/* Called after each fan-out (the control socket's tail op). */
 	void			(*on_publish)(const struct event *);

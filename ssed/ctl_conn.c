@@ -4,8 +4,9 @@
  */
 #include "config.h"
 
-#include <stdio.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "auth.h"
 #include "broker.h"
@@ -13,6 +14,49 @@
 #include "ctl.h"
 #include "subscriber.h"
 #include "topic.h"
+
+int
+ctl_get_array(const msgpack_object *map, const char *key,
+    const msgpack_object **arr)
+{
+	const msgpack_object *o = sse_ctl_get(map, key);
+
+	if (o == NULL || o->type == MSGPACK_OBJECT_NIL)
+		return SSE_ENOENT;
+	if (o->type != MSGPACK_OBJECT_ARRAY)
+		return SSE_ETYPE;
+	*arr = o;
+	return 0;
+}
+
+int
+ctl_obj_str(const msgpack_object *o, const char **p, size_t *len)
+{
+	if (o->type == MSGPACK_OBJECT_STR) {
+		*p = o->via.str.ptr;
+		*len = o->via.str.size;
+	} else if (o->type == MSGPACK_OBJECT_BIN) {
+		*p = o->via.bin.ptr;
+		*len = o->via.bin.size;
+	} else
+		return SSE_ETYPE;
+	return 0;
+}
+
+/*
+ * UTF-8 as jansson judges it (it refuses anything else), and no NUL.  Out
+ * of memory reads as "no": the request is refused, never half taken.
+ */
+int
+ctl_is_text(const char *s, size_t len)
+{
+	json_t *j;
+
+	if (memchr(s, '\0', len) != NULL || (j = json_stringn(s, len)) == NULL)
+		return 0;
+	json_decref(j);
+	return 1;
+}
 
 static int
 str_eq(const char *a, size_t alen, const char *b)
@@ -182,7 +226,7 @@ op_show(struct ctl_client *c, const msgpack_object *req, uint64_t seq)
 void
 op_kick(struct ctl_client *c, const msgpack_object *req, uint64_t seq)
 {
-	const msgpack_object	*ids = sse_ctl_get(req, "ids");
+	const msgpack_object	*ids = NULL;
 	struct sub_filter	 f;
 	struct sub		*s, *next;
 	char			 reason[256] = "kicked by the operator";
@@ -193,8 +237,8 @@ op_kick(struct ctl_client *c, const msgpack_object *req, uint64_t seq)
 
 	if (filter_parse(c, seq, req, &f) == -1)
 		return;
-	if (ids != NULL && ids->type != MSGPACK_OBJECT_ARRAY) {
-		ctl_field_error(c, seq, "ids", SSE_ETYPE);
+	if ((err = ctl_get_array(req, "ids", &ids)) == SSE_ETYPE) {
+		ctl_field_error(c, seq, "ids", err);
 		return;
 	}
 	if (ids == NULL && f.topic == NULL && f.user == NULL &&
@@ -207,8 +251,22 @@ op_kick(struct ctl_client *c, const msgpack_object *req, uint64_t seq)
 		ctl_field_error(c, seq, "reason", err);
 		return;
 	}
-	if (err == 0)
-		snprintf(reason, sizeof(reason), "%.*s", (int)rlen, r);
+	if (err == 0) {
+		/* It goes into the KICKED event's JSON, which takes no less. */
+		if (!ctl_is_text(r, rlen)) {
+			ctl_reply_error(c, seq, "BAD_REQUEST", "reason: must "
+			    "be UTF-8 without NUL");
+			return;
+		}
+		/* At most 255 bytes, cut between two characters. */
+		if (rlen >= sizeof(reason)) {
+			rlen = sizeof(reason) - 1;
+			while (((unsigned char)r[rlen] & 0xc0) == 0x80)
+				rlen--;
+		}
+		memcpy(reason, r, rlen);
+		reason[rlen] = '\0';
+	}
 	for (s = sub_first(); s != NULL; s = next) {
 		next = LIST_NEXT(s, entry);
 		if (!filter_match(&f, s) || !kick_id_listed(ids, s->id))
@@ -231,8 +289,9 @@ op_stats(struct ctl_client *c, const msgpack_object *req, uint64_t seq)
 	(void)req;
 	pk = ctl_result_begin(c, seq, 16);
 	ctl_pack_kv_str(pk, "version", PACKAGE_VERSION);
-	ctl_pack_kv_u64(pk, "uptime", (uint64_t)(loop_wallclock() -
-	    broker.started) / 1000);
+	/* The monotonic clock: the wall clock may be stepped back. */
+	ctl_pack_kv_u64(pk, "uptime", (uint64_t)(loop_now() -
+	    broker.started_mono) / 1000);
 	ctl_pack_kv_u64(pk, "connections", broker.nsubs);
 	ctl_pack_kv_u64(pk, "connections_total", st->connections_total);
 	ctl_pack_kv_u64(pk, "topics", topic_count());

@@ -56,11 +56,14 @@ item_parse(struct ctl_client *c, uint64_t seq, const msgpack_object *o,
 	err = sse_ctl_get_str(o, "event", &it->type, &it->typelen);
 	if (err == SSE_ETYPE)
 		return ctl_field_error(c, seq, "event", err);
+	/* An empty type is no type, as ?event= is over HTTP. */
+	if (it->type != NULL && it->typelen == 0)
+		it->type = NULL;
 	if (it->type != NULL) {
-		if (it->typelen == 0 || it->typelen > TYPE_MAX ||
+		if (it->typelen > TYPE_MAX ||
 		    !sse_field_is_valid(it->type, it->typelen)) {
-			ctl_reply_error(c, seq, "BAD_REQUEST", "event: 1-%d "
-			    "bytes without CR, LF or NUL", TYPE_MAX);
+			ctl_reply_error(c, seq, "BAD_REQUEST", "event: at most "
+			    "%d bytes without CR, LF or NUL", TYPE_MAX);
 			return -1;
 		}
 		memcpy(it->tbuf, it->type, it->typelen);
@@ -93,13 +96,17 @@ item_publish(struct pub_item *it)
 void
 op_publish(struct ctl_client *c, const msgpack_object *req, uint64_t seq)
 {
-	const msgpack_object	*evs = sse_ctl_get(req, "events");
+	const msgpack_object	*evs = NULL;
 	struct pub_item		*items = NULL, one;
 	msgpack_packer		*pk;
 	unsigned		 n, i, total = 0;
 	int			 err;
 
-	if (evs == NULL) {
+	if ((err = ctl_get_array(req, "events", &evs)) == SSE_ETYPE) {
+		ctl_field_error(c, seq, "events", err);
+		return;
+	}
+	if (err == SSE_ENOENT) {
 		if (item_parse(c, seq, req, &one) == -1)
 			return;
 		if ((err = item_publish(&one)) != 0) {
@@ -112,10 +119,6 @@ op_publish(struct ctl_client *c, const msgpack_object *req, uint64_t seq)
 		ctl_pack_kv_u64(pk, "subscribers", one.nsubs);
 		ctl_result_end(c);
 		event_unref(one.ev);
-		return;
-	}
-	if (evs->type != MSGPACK_OBJECT_ARRAY) {
-		ctl_field_error(c, seq, "events", SSE_ETYPE);
 		return;
 	}
 	n = evs->via.array.size;
@@ -239,16 +242,20 @@ struct ctl_tail {
 static LIST_HEAD(, ctl_tail) tails = LIST_HEAD_INITIALIZER(tails);
 
 static int
-tail_wants(const struct ctl_tail *t, const char *topic)
+tail_has(const struct ctl_tail *t, const char *topic)
 {
 	size_t i;
 
-	if (t->ntopics == 0)
-		return 1;
 	for (i = 0; i < t->ntopics; i++)
 		if (strcmp(t->topics[i], topic) == 0)
 			return 1;
 	return 0;
+}
+
+static int
+tail_wants(const struct ctl_tail *t, const char *topic)
+{
+	return t->ntopics == 0 || tail_has(t, topic);
 }
 
 static void
@@ -290,18 +297,21 @@ ctl_tail_stop(struct ctl_client *c)
 void
 op_tail(struct ctl_client *c, const msgpack_object *req, uint64_t seq)
 {
-	const msgpack_object	*ts = sse_ctl_get(req, "topics");
+	const msgpack_object	*ts = NULL;
 	struct ctl_tail		*t;
 	msgpack_packer		*pk;
+	const char		*p;
+	size_t			 len;
 	uint32_t		 i;
+	int			 err;
 
 	if (c->tail != NULL) {
 		ctl_reply_error(c, seq, "BAD_REQUEST", "this connection "
 		    "already tails");
 		return;
 	}
-	if (ts != NULL && ts->type != MSGPACK_OBJECT_ARRAY) {
-		ctl_field_error(c, seq, "topics", SSE_ETYPE);
+	if ((err = ctl_get_array(req, "topics", &ts)) == SSE_ETYPE) {
+		ctl_field_error(c, seq, "topics", err);
 		return;
 	}
 	if ((t = calloc(1, sizeof(*t))) == NULL)
@@ -316,17 +326,20 @@ op_tail(struct ctl_client *c, const msgpack_object *req, uint64_t seq)
 		    sizeof(*t->topics))) == NULL)
 			goto nomem;
 		for (i = 0; i < ts->via.array.size; i++) {
-			const msgpack_object *o = &ts->via.array.ptr[i];
+			char *name;
 
-			if (o->type != MSGPACK_OBJECT_STR) {
+			if (ctl_obj_str(&ts->via.array.ptr[i], &p, &len) != 0) {
 				ctl_tail_stop(c);
 				ctl_field_error(c, seq, "topics", SSE_ETYPE);
 				return;
 			}
-			if ((t->topics[i] = strndup(o->via.str.ptr,
-			    o->via.str.size)) == NULL)
+			if ((name = strndup(p, len)) == NULL)
 				goto nomem;
-			t->ntopics++;
+			/* Each once: "tailing" counts topics, not entries. */
+			if (tail_has(t, name))
+				free(name);
+			else
+				t->topics[t->ntopics++] = name;
 		}
 	}
 	/* The first reply says the tail runs; events follow. */
@@ -344,32 +357,38 @@ static json_t *
 str_list(struct ctl_client *c, uint64_t seq, const msgpack_object *req,
     const char *key)
 {
-	const msgpack_object	*o = sse_ctl_get(req, key);
+	const msgpack_object	*o = NULL;
 	json_t			*a = json_array();
+	const char		*p;
+	size_t			 len;
 	uint32_t		 i;
+	int			 err;
 
 	if (a == NULL) {
 		ctl_reply_error(c, seq, "INTERNAL", "out of memory");
 		return NULL;
 	}
-	if (o == NULL)
+	if ((err = ctl_get_array(req, key, &o)) == SSE_ENOENT)
 		return a;
-	if (o->type != MSGPACK_OBJECT_ARRAY)
+	if (err != 0)
 		goto bad;
 	for (i = 0; i < o->via.array.size; i++) {
-		const msgpack_object	*v = &o->via.array.ptr[i];
-		json_t			*e;
+		json_t *e;
 
-		if (v->type != MSGPACK_OBJECT_STR)
+		if (ctl_obj_str(&o->via.array.ptr[i], &p, &len) != 0)
 			goto bad;
-		/* jansson takes only UTF-8: never a token with less in it. */
-		if ((e = json_stringn(v->via.str.ptr, v->via.str.size)) == NULL) {
+		/*
+		 * Never a token with other than asked: jansson takes only
+		 * UTF-8, and a pattern is read up to its first NUL.
+		 */
+		if (!ctl_is_text(p, len)) {
 			json_decref(a);
 			ctl_reply_error(c, seq, "BAD_REQUEST", "%s: entries "
-			    "must be UTF-8 strings", key);
+			    "must be UTF-8 strings without NUL", key);
 			return NULL;
 		}
-		if (json_array_append_new(a, e) == -1) {
+		if ((e = json_stringn(p, len)) == NULL ||
+		    json_array_append_new(a, e) == -1) {
 			json_decref(a);
 			ctl_reply_error(c, seq, "INTERNAL", "out of memory");
 			return NULL;
@@ -387,17 +406,24 @@ op_token(struct ctl_client *c, const msgpack_object *req, uint64_t seq)
 {
 	json_t		*sub_l = NULL, *pub_l = NULL;
 	char		*sub = NULL, *tok = NULL;
-	const char	*why;
+	const char	*why, *s;
+	size_t		 len;
 	uint64_t	 ttl = 3600;
 	msgpack_packer	*pk;
 	int		 err;
 
-	if ((err = sse_ctl_get_strdup(req, "sub", &sub)) != 0) {
+	if ((err = sse_ctl_get_str(req, "sub", &s, &len)) != 0) {
 		ctl_field_error(c, seq, "sub", err);
 		goto out;
 	}
-	if (*sub == '\0' || strlen(sub) > 128) {
-		ctl_reply_error(c, seq, "BAD_REQUEST", "sub: 1-128 bytes");
+	/* A NUL would cut it short: the token would name another user. */
+	if (len == 0 || len > 128 || !ctl_is_text(s, len)) {
+		ctl_reply_error(c, seq, "BAD_REQUEST", "sub: 1-128 bytes of "
+		    "UTF-8 without NUL");
+		goto out;
+	}
+	if ((sub = strndup(s, len)) == NULL) {
+		ctl_reply_error(c, seq, "INTERNAL", "out of memory");
 		goto out;
 	}
 	if ((err = sse_ctl_get_uint(req, "ttl", &ttl)) == SSE_ETYPE) {
