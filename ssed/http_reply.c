@@ -50,6 +50,20 @@ cors_origin(struct MHD_Connection *c)
 	return NULL;
 }
 
+/* Whether the CORS headers depend on the request's Origin (no "*"). */
+static int
+cors_by_origin(void)
+{
+	size_t i;
+
+	if (rcfg == NULL || rcfg->ncors == 0)
+		return 0;
+	for (i = 0; i < rcfg->ncors; i++)
+		if (strcmp(rcfg->cors[i], "*") == 0)
+			return 0;
+	return 1;
+}
+
 /* Queue r with the CORS headers for allow (cors_origin()'s answer). */
 static enum MHD_Result
 queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *r,
@@ -57,11 +71,11 @@ queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *r,
 {
 	enum MHD_Result	ret;
 
-	if (allow != NULL) {
+	if (allow != NULL)
 		MHD_add_response_header(r, "Access-Control-Allow-Origin", allow);
-		if (strcmp(allow, "*") != 0)
-			MHD_add_response_header(r, "Vary", "Origin");
-	}
+	/* Refused origins too: a cache must not mix up two origins. */
+	if (cors_by_origin())
+		MHD_add_response_header(r, "Vary", "Origin");
 	/* Draining: no request more on this connection. */
 	if (http_draining)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");

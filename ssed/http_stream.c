@@ -151,31 +151,50 @@ last_event_id(struct MHD_Connection *c)
 	return v != NULL && *v != '\0' ? v : NULL;
 }
 
+/* The checks of a topic, in the order ssed(8) gives: 400, 403, 404. */
+static int
+topic_name_ok(struct MHD_Connection *c, const char *name, enum MHD_Result *ret)
+{
+	if (topic_name_is_valid(name, strlen(name)))
+		return 0;
+	*ret = http_error(c, MHD_HTTP_BAD_REQUEST, "INVALID_TOPIC",
+	    "topic names are 1-200 bytes of A-Z a-z 0-9 . _ ~ : @ -");
+	return -1;
+}
+
+static int
+topic_allowed(struct MHD_Connection *c, const char *name,
+    const struct auth_token *tok, int publish, enum MHD_Result *ret)
+{
+	if (publish ? auth_may_publish(tok, name) :
+	    auth_may_subscribe(tok, name))
+		return 0;
+	*ret = http_error(c, MHD_HTTP_FORBIDDEN, "FORBIDDEN", publish ?
+	    "the token does not allow publishing to this topic" :
+	    "the token does not allow reading this topic");
+	return -1;
+}
+
+/* Only a look: the caller creates the topic once all is checked. */
+static int
+topic_known(struct MHD_Connection *c, const char *name, enum MHD_Result *ret)
+{
+	if (broker_topic_check(name, strlen(name)) == 0)
+		return 0;
+	*ret = http_error(c, MHD_HTTP_NOT_FOUND, "TOPIC_NOT_FOUND",
+	    "no such topic (topics must be registered with "
+	    "'ssectl topics create')");
+	return -1;
+}
+
 int
 http_topic_for(struct MHD_Connection *c, const char *name,
     const struct auth_token *tok, int publish, enum MHD_Result *ret)
 {
-	size_t	len = strlen(name);
-
-	if (!topic_name_is_valid(name, len)) {
-		*ret = http_error(c, MHD_HTTP_BAD_REQUEST, "INVALID_TOPIC",
-		    "topic names are 1-200 bytes of A-Z a-z 0-9 . _ ~ : @ -");
+	if (topic_name_ok(c, name, ret) == -1 ||
+	    topic_allowed(c, name, tok, publish, ret) == -1 ||
+	    topic_known(c, name, ret) == -1)
 		return -1;
-	}
-	if (!(publish ? auth_may_publish(tok, name) :
-	    auth_may_subscribe(tok, name))) {
-		*ret = http_error(c, MHD_HTTP_FORBIDDEN, "FORBIDDEN", publish ?
-		    "the token does not allow publishing to this topic" :
-		    "the token does not allow reading this topic");
-		return -1;
-	}
-	/* Only a look: the caller creates the topic once all is checked. */
-	if (broker_topic_check(name, len) != 0) {
-		*ret = http_error(c, MHD_HTTP_NOT_FOUND, "TOPIC_NOT_FOUND",
-		    "no such topic (topics must be registered with "
-		    "'ssectl topics create')");
-		return -1;
-	}
 	return 0;
 }
 
@@ -364,7 +383,8 @@ multi_arg(void *cls, enum MHD_ValueKind kind, const char *key,
 		m->failed = 1;
 		return MHD_NO;
 	}
-	if (http_topic_for(m->c, value, m->sp->tok, 0, &m->ret) == -1) {
+	/* Names now; permissions and existence once all are read. */
+	if (topic_name_ok(m->c, value, &m->ret) == -1) {
 		m->failed = 1;
 		return MHD_NO;
 	}
@@ -379,10 +399,17 @@ http_stream_multi(struct MHD_Connection *c, const char *version,
 	struct stream_spec	 sp = { .kind = SUB_UPDATES };
 	struct multi_ctx	 m = { .c = c, .sp = &sp };
 	enum MHD_Result		 ret;
+	unsigned		 i;
 
 	if (http_authenticate(c, &sp.tok, &ret) == -1)
 		return ret;
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, multi_arg, &m);
+	/* Each check over all the topics before the next: 400, 403, 404. */
+	for (i = 0; !m.failed && i < sp.ntopics; i++)
+		m.failed = topic_allowed(c, sp.names[i], sp.tok, 0,
+		    &m.ret) == -1;
+	for (i = 0; !m.failed && i < sp.ntopics; i++)
+		m.failed = topic_known(c, sp.names[i], &m.ret) == -1;
 	if (m.failed)
 		ret = m.ret;
 	else if (sp.ntopics == 0)

@@ -2,7 +2,8 @@
 # http_input.sh: odd requests, each answered as documented: "%00" in a
 # path or parameter, an HTTP/1.2 stream, a replay's queued bytes, a
 # refused publish on a user: topic, a JSON object holding \u0000, a token
-# whose exp is past any clock, and control characters bound for the log.
+# whose exp is past any clock, control characters bound for the log, the
+# order of a multi-topic stream's checks, and Vary: Origin.
 . "$(dirname "$0")/lib.sh"
 MKJWT="$top_builddir/tests/tools/mkjwt"
 
@@ -88,7 +89,8 @@ stop_ssed
 
 # A token whose exp is past any clock (2^63 - 1, 1e300) has not expired.
 printf 'correct horse battery staple\n' >"$T_DIR/secret"
-start_ssed --jwt-secret-file "$T_DIR/secret" --jwt-leeway 3600 || exit 1
+start_ssed --jwt-secret-file "$T_DIR/secret" --jwt-leeway 3600 \
+    --cors-origin https://app.example || exit 1
 for exp in 9223372036854775807 1e300; do
 	tok=$("$MKJWT" HS256 "$T_DIR/secret" "{\"sub\":\"alice\",\"exp\":$exp,\"sse\":{\"publish\":[\"far\"],\"subscribe\":[\"far\"]}}")
 	code=$(curl -s -o "$T_DIR/out" -w '%{http_code}' --data-binary x \
@@ -98,6 +100,19 @@ for exp in 9223372036854775807 1e300; do
 	    -H "Authorization: Bearer $tok" "$BASE/sse/updates/far")
 	is "$code" 200 "and stream"
 done
+# A multi-topic stream reports its faults in the documented order across
+# all its topics: a bad name (400) before a forbidden topic (403).
+code=$(curl -s -m 1 -o "$T_DIR/err.json" -w '%{http_code}' \
+    -H "Authorization: Bearer $tok" \
+    "$BASE/sse/updates?topic=forbidden&topic=bad%20name")
+is "$code" 400 "a forbidden topic, then a bad name: 400 first"
+like "$(cat "$T_DIR/err.json")" '"code":"INVALID_TOPIC"' "INVALID_TOPIC"
+
+# With origins configured, every answer varies by Origin, refused or not.
+hdr=$(curl -s -m 1 -D - -o /dev/null -H 'Origin: https://other.example' \
+    -H "Authorization: Bearer $tok" "$BASE/sse/updates/far" | tr -d '\r')
+like "$hdr" 'Vary: Origin' "an answer to a refused origin says Vary: Origin"
+unlike "$hdr" 'Access-Control-Allow-Origin' "and allows nothing"
 tok=$("$MKJWT" HS256 "$T_DIR/secret" '{"sub":"alice","exp":-1e300,"sse":{"publish":["far"]}}')
 code=$(curl -s -o "$T_DIR/out" -w '%{http_code}' --data-binary x \
     -H "Authorization: Bearer $tok" "$BASE/sse/notify/far")
