@@ -81,11 +81,19 @@ filter_set_until(struct opts *o, const char *arg)
 int
 filter_is_last(const struct opts *o, const struct sse_event *ev)
 {
+	regmatch_t	m;
+
 	if (o->until_type != NULL)
 		return strcmp(ev->type, o->until_type) == 0;
-	if (o->until_re_set)
-		return regexec(&o->until_re, ev->data, 0, NULL, 0) == 0;
-	return 0;
+	if (!o->until_re_set)
+		return 0;
+	/*
+	 * Data may hold a NUL: search it all, not up to the first one.
+	 * REG_STARTEND is not POSIX, but glibc and the BSDs have it.
+	 */
+	m.rm_so = 0;
+	m.rm_eo = (regoff_t)ev->datalen;
+	return regexec(&o->until_re, ev->data, 1, &m, REG_STARTEND) == 0;
 }
 
 void

@@ -365,9 +365,11 @@ static int
 opts_url(struct opts *o, const char *arg)
 {
 	CURLU	*u;
-	char	*scheme = NULL;
+	char	*scheme = NULL, shown[1024];
 	int	 rc = -1;
 
+	/* Not even a usage error may put a token in a CI log. */
+	request_url_shown(shown, sizeof(shown), arg);
 	if ((u = curl_url()) == NULL) {
 		msg_warn("out of memory");
 		goto out;
@@ -375,16 +377,17 @@ opts_url(struct opts *o, const char *arg)
 	if (curl_url_set(u, CURLUPART_URL, arg,
 	    CURLU_GUESS_SCHEME | CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
-		msg_usage("bad URL '%s'", arg);
+		msg_usage("bad URL '%s'", shown);
 		goto out;
 	}
 	if (strcasecmp(scheme, "http") != 0 &&
 	    strcasecmp(scheme, "https") != 0) {
-		msg_usage("bad URL '%s': only http and https are spoken", arg);
+		msg_usage("bad URL '%s': only http and https are spoken",
+		    shown);
 		goto out;
 	}
 	if (curl_url_get(u, CURLUPART_URL, &o->url, 0) != CURLUE_OK) {
-		msg_usage("bad URL '%s'", arg);
+		msg_usage("bad URL '%s'", shown);
 		goto out;
 	}
 	rc = 0;
@@ -392,6 +395,63 @@ out:
 	curl_free(scheme);
 	curl_url_cleanup(u);
 	return rc;
+}
+
+/*
+ * Why getopt_long refused a long option, arg ("--name[=value]"): with
+ * opterr 0, glibc leaves it to be found out again.  -1 after the message.
+ */
+static int
+opts_refused_long(const char *arg)
+{
+	const char	*name = arg + 2;
+	char		 names[256] = "";
+	size_t		 i, len = strcspn(name, "="), n = 0, found = 0;
+
+	for (i = 0; i < NOPTS && len > 0; i++) {
+		if (strncmp(opt_defs[i].name, name, len) != 0)
+			continue;
+		found = i;
+		if (opt_defs[i].name[len] == '\0') {
+			n = 1;
+			break;
+		}
+		n++;
+		snprintf(names + strlen(names), sizeof(names) - strlen(names),
+		    "%s--%s", n > 1 ? ", " : "", opt_defs[i].name);
+	}
+	if (n > 1)
+		return msg_usage("ambiguous option --%.*s: could be %s",
+		    (int)len, name, names);
+	if (n == 1 && name[len] == '=')
+		return msg_usage("option --%s takes no value",
+		    opt_defs[found].name);
+	return msg_usage("unknown option %s", arg);
+}
+
+/*
+ * Report what getopt_long refused: c is ':' for a missing value, '?'
+ * for the rest.  optopt is the letter of a short option; for a long
+ * one, 0 or the option's value (a letter too for -H, -n...).  The
+ * argument at optind - 1 is the long option, but not always the short
+ * one: in "-xq", 'x' is refused before optind moves past "-xq".  -1.
+ */
+static int
+opts_refused(int c, char *argv[])
+{
+	char		 letter[3] = { '-', (char)optopt, '\0' };
+	const char	*arg = argv[optind - 1];
+	size_t		 i;
+
+	if (c == ':')
+		return msg_usage("option %s needs a value",
+		    strncmp(arg, "--", 2) == 0 ? arg : letter);
+	for (i = 0; i < NOPTS && opt_defs[i].val != optopt; i++)
+		;
+	/* An unknown letter; a known one was refused as a long option. */
+	if (optopt != 0 && i == NOPTS)
+		return msg_usage("unknown option %s", letter);
+	return opts_refused_long(arg);
 }
 
 int
@@ -426,22 +486,8 @@ opts_parse(struct opts *o, int argc, char *argv[], int *exitp)
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, shorts, lopts, NULL)) != -1) {
-		if (c == ':' || c == '?') {
-			char		 letter[3] = { '-', '?', '\0' };
-			const char	*opt = argv[optind - 1];
-
-			letter[1] = (char)optopt;
-
-			/* glibc names a long option by its letter too. */
-			if (strncmp(opt, "--", 2) != 0 && optopt != 0 &&
-			    optopt < 0x100)
-				opt = letter;
-
-			if (c == ':')
-				return msg_usage("option %s needs a value",
-				    opt);
-			return msg_usage("unknown option %s", opt);
-		}
+		if (c == ':' || c == '?')
+			return opts_refused(c, argv);
 		for (i = 0; i < NOPTS && opt_defs[i].val != c; i++)
 			;
 		if (i == NOPTS || opt_set(o, &act, &opt_defs[i], optarg) == -1)
@@ -465,6 +511,13 @@ opts_parse(struct opts *o, int argc, char *argv[], int *exitp)
 		    argv[optind + 1]);
 	if (o->format == OUT_RAW && o->data_json)
 		return msg_usage("--data-json does not go with --format raw");
+	/*
+	 * The stream is decoded as UTF-8, so no id received is anything
+	 * else, and --json could not print one that is.
+	 */
+	if (o->last_id != NULL && !utf8_is_valid(o->last_id,
+	    strlen(o->last_id)))
+		return msg_usage("bad --last-event-id: not UTF-8");
 	if (opts_url(o, argv[optind]) == -1 || state_load(o) == -1)
 		return -1;
 	return 0;

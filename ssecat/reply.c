@@ -54,16 +54,39 @@ reply_reset(struct reply *r)
 	reply_init(r);
 }
 
+/*
+ * What a terminal could take for a control: C0 and DEL, and C1 as UTF-8
+ * (U+0080 to U+009F) or as a raw byte (0x9b is CSI to an 8-bit one), not
+ * the continuation byte of a well-formed sequence.  The other bytes go
+ * through, well-formed or not.
+ */
 void
 reply_printable(char *buf, size_t size, const char *s, size_t len)
 {
-	size_t	i;
+	const unsigned char	*u;
+	size_t			 i, o = 0, n;
+	int			 ctl;
 
 	if (size == 0)
 		return;
-	for (i = 0; i < len && i < size - 1; i++)
-		buf[i] = iscntrl((unsigned char)s[i]) ? '?' : s[i];
-	buf[i] = '\0';
+	for (i = 0; i < len; i += n) {
+		u = (const unsigned char *)s + i;
+		if ((n = utf8_seq_len(s + i, len - i)) == 0) {
+			n = 1;
+			ctl = *u < 0xa0;
+		} else
+			ctl = (n == 1 && (*u < 0x20 || *u == 0x7f)) ||
+			    (n == 2 && *u == 0xc2 && u[1] < 0xa0);
+		if ((ctl ? 1 : n) > size - 1 - o)
+			break;
+		if (ctl)
+			buf[o++] = '?';
+		else {
+			memcpy(buf + o, s + i, n);
+			o += n;
+		}
+	}
+	buf[o] = '\0';
 }
 
 /* "HTTP/1.1 404 Not Found": a new response, forget the previous one. */
@@ -141,7 +164,8 @@ reply_header(struct reply *r, const char *line, size_t len)
 	if (strcasecmp(buf, "Content-Type") == 0)
 		reply_printable(r->ctype, sizeof(r->ctype), v, n);
 	else if (strcasecmp(buf, "Location") == 0)
-		r->location = 1;
+		/* Curl ignores an empty one, and stops at its 3xx. */
+		r->location = n > 0;
 	else if (strcasecmp(buf, "Retry-After") == 0)
 		reply_retry_after(r, v);
 	return 0;

@@ -121,18 +121,19 @@ request_setup(CURL *e, const struct opts *o, char *errbuf,
 void
 request_url_shown(char *buf, size_t size, const char *url)
 {
-	const char	*p = url, *t;
+	const char	*p = url, *q = url, *t;
 	size_t		 n;
 
 	buf[0] = '\0';
-	while ((t = strstr(p, "token=")) != NULL) {
-		n = (size_t)(t - url) + 6;
-		p = t + 6;
+	/* Each of them: "?token=a&token=b" may give either to a server. */
+	while ((t = strstr(q, "token=")) != NULL) {
+		q = t + 6;
 		if (t == url || (t[-1] != '?' && t[-1] != '&'))
 			continue;
-		snprintf(buf, size, "%.*s***%s", (int)n, url,
-		    p + strcspn(p, "&#"));
-		return;
+		n = strlen(buf);
+		snprintf(buf + n, size - n, "%.*s***", (int)(q - p), p);
+		p = q = q + strcspn(q, "&#");
 	}
-	snprintf(buf, size, "%s", url);
+	n = strlen(buf);
+	snprintf(buf + n, size - n, "%s", p);
 }

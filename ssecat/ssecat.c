@@ -90,16 +90,36 @@ msg_usage(const char *fmt, ...)
 	return -1;
 }
 
+/*
+ * After SIGINT or SIGTERM, SIGALRM comes this often until ssecat exits.
+ * The signal itself cuts only the write() under way: when some bytes
+ * had gone through, stdio writes the rest, and blocks again on a reader
+ * that stalled.
+ */
+#define SIG_REPEAT_US	(50 * 1000)
+
 static void
 sig_handler(int sig)
 {
-	unsigned char	c = (unsigned char)sig;
-	int		saved = errno;
-	ssize_t		n;
+	static const struct itimerval it = {
+		.it_value = { .tv_usec = SIG_REPEAT_US },
+		.it_interval = { .tv_usec = SIG_REPEAT_US },
+	};
+	unsigned char		c = (unsigned char)sig;
+	int			saved = errno;
+	ssize_t			n;
 
 	/* A full pipe already holds a signal: the loop will see that one. */
 	n = write(sig_wfd, &c, 1);
 	(void)n;
+	/*
+	 * Cut it again and again, as the timer of --timeout does, which
+	 * this one replaces: ssecat is stopping anyway, and the byte of
+	 * this signal, ahead of SIGALRM's in the pipe, sets the exit
+	 * status.  setitimer is a system call, safe here.
+	 */
+	if (sig != SIGALRM)
+		(void)setitimer(ITIMER_REAL, &it, NULL);
 	errno = saved;
 }
 
@@ -108,9 +128,10 @@ sig_handler(int sig)
  * so they end a wait at once without threads or racy flags.  So does
  * SIGALRM, from the timer of --timeout (sink.c makes it exit 4).  None
  * restarts a system call: a write to a stdout that nobody reads fails
- * with EINTR instead of blocking past them.  SIGPIPE is ignored: a
- * closed stdout shows up as EPIPE from output_event, and a server that
- * hangs up as an error from libcurl.  Returns the read end, or -1.
+ * with EINTR instead of blocking past them (see sig_handler).  SIGPIPE
+ * is ignored: a closed stdout shows up as EPIPE from output_event, and
+ * a server that hangs up as an error from libcurl.  Returns the read
+ * end, or -1.
  */
 static int
 sig_setup(int fds[2])

@@ -127,6 +127,13 @@ void	utf8_dec_init(struct utf8_dec *d);
  */
 size_t	utf8_dec_feed(struct utf8_dec *d, const char *in, size_t len,
 	    char *out);
+/*
+ * The length of the well-formed UTF-8 sequence (one character) that
+ * starts s, of len bytes; 0 when the bytes there are not one.
+ */
+size_t	utf8_seq_len(const char *s, size_t len);
+/* 1 when the len bytes of s are well-formed UTF-8, else 0. */
+int	utf8_is_valid(const char *s, size_t len);
 
 /* output.c */
 /*
@@ -166,7 +173,7 @@ struct reply {
 	long		 status;
 	char		 reason[64];	/* from the status line; may be "" */
 	char		 ctype[128];	/* Content-Type, "" when none */
-	int		 location;	/* a Location header: curl follows it */
+	int		 location;	/* a Location to follow: curl does */
 	int64_t		 retry_after_ms; /* Retry-After, or -1 */
 	int		 final;		/* last response's headers are in */
 	int		 sse;		/* 200 event stream: body to parser */
@@ -195,7 +202,10 @@ void	reply_status_text(const struct reply *r, char *buf, size_t size);
  * A new string the caller frees, or NULL when there is none.
  */
 char	*reply_message(const struct reply *r);
-/* Copy s into buf with control characters shown as '?'. */
+/*
+ * Copy s into buf with each control character, C1 included, shown as
+ * '?', and cut before a character that does not fit.
+ */
 void	reply_printable(char *buf, size_t size, const char *s, size_t len);
 
 /* sink.c: what becomes of each event. */

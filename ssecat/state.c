@@ -19,16 +19,17 @@
 
 /*
  * The first line of path without its line end, in a new string *linep
- * (the caller frees it; "" for an empty file).  -1 with errno set.
+ * (the caller frees it; "" for an empty file).  Returns its length,
+ * which tells a NUL in it, or -1 with errno set.
  */
-static int
+static ssize_t
 state_read_line(const char *path, char **linep)
 {
 	FILE	*f;
 	char	*line = NULL;
 	size_t	 size = 0;
-	ssize_t	 n;
-	int	 rc = -1, saved;
+	ssize_t	 n, rc = -1;
+	int	 saved;
 
 	*linep = NULL;
 	if ((f = fopen(path, "r")) == NULL)
@@ -37,7 +38,8 @@ state_read_line(const char *path, char **linep)
 	if ((n = getline(&line, &size, f)) == -1) {
 		if (errno != 0)
 			goto out;
-		/* An empty file is an empty line. */
+		/* An empty file is an empty line; getline may have a buffer. */
+		free(line);
 		if ((line = strdup("")) == NULL)
 			goto out;
 		n = 0;
@@ -46,7 +48,7 @@ state_read_line(const char *path, char **linep)
 		line[--n] = '\0';
 	*linep = line;
 	line = NULL;
-	rc = 0;
+	rc = n;
 out:
 	saved = errno;
 	free(line);
@@ -63,13 +65,19 @@ static int
 state_read_option(const char *name, const char *path, int missing_ok,
     char **linep)
 {
-	if (state_read_line(path, linep) == -1) {
+	ssize_t	n;
+
+	if ((n = state_read_line(path, linep)) == -1) {
 		if (errno == ENOENT && missing_ok)
 			return 1;
 		msg_warn("cannot read --%s %s: %s", name, path,
 		    strerror(errno));
 		return -1;
 	}
+	/* The string would end there: a token or an id cut short. */
+	if (strlen(*linep) != (size_t)n)
+		return msg_usage("bad --%s %s: a NUL byte in its first line",
+		    name, path);
 	if (strpbrk(*linep, "\r\n") != NULL)
 		return msg_usage("bad --%s %s: a line break in its first line",
 		    name, path);
@@ -102,8 +110,13 @@ state_load(struct opts *o)
 		if ((rc = state_read_option("state", o->state, 1,
 		    &o->state_id)) == -1)
 			return -1;
-		if (rc == 0)
+		if (rc == 0) {
+			/* ssecat writes only ids it received, UTF-8 all. */
+			if (!utf8_is_valid(o->state_id, strlen(o->state_id)))
+				return msg_usage("bad --state %s: its id is "
+				    "not UTF-8", o->state);
 			o->last_id = o->state_id;
+		}
 	}
 	return 0;
 }

@@ -250,6 +250,13 @@ stream_judge(struct stream *s, CURLcode res)
 	const char	*hint;
 	char		 status[96], *msg;
 
+	/*
+	 * A transfer that went well ended with the last response, even one
+	 * taken for a redirect that curl did not follow after all: judge
+	 * its status, rather than a network error with no error.
+	 */
+	if (res == CURLE_OK)
+		s->r.final = 1;
 	if (!s->r.final) {
 		if ((hint = backoff_fatal_hint(res)) != NULL) {
 			msg_warn("%s%s", err, hint);

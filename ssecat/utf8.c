@@ -5,7 +5,9 @@
  * byte that is not part of a well-formed sequence becomes U+FFFD.  This
  * is that decoder, run on the bytes libcurl hands over, in any chunking:
  * well-formed UTF-8 goes through untouched, and a sequence cut between
- * two chunks waits for its end.  Parsing is libsseproto's business.
+ * two chunks waits for its end.  The same decoder tells what is
+ * well-formed elsewhere: an id given by the user, a message shown.
+ * Parsing is libsseproto's business.
  */
 #include "config.h"
 
@@ -87,4 +89,36 @@ utf8_dec_feed(struct utf8_dec *d, const char *in, size_t len, char *out)
 		}
 	}
 	return o;
+}
+
+size_t
+utf8_seq_len(const char *s, size_t len)
+{
+	struct utf8_dec	d;
+	char		out[UTF8_DEC_MAX(1)];
+	size_t		i, n;
+
+	/*
+	 * The decoder gives back a well-formed sequence whole once its last
+	 * byte is in, and U+FFFD (then maybe the next byte) for one that
+	 * breaks: a sequence of its own that is not the input's.
+	 */
+	utf8_dec_init(&d);
+	for (i = 0; i < len && i < sizeof(d.seq); i++) {
+		if ((n = utf8_dec_feed(&d, s + i, 1, out)) == 0)
+			continue;
+		return n == i + 1 && memcmp(out, s, n) == 0 ? n : 0;
+	}
+	return 0;
+}
+
+int
+utf8_is_valid(const char *s, size_t len)
+{
+	size_t	i, n;
+
+	for (i = 0; i < len; i += n)
+		if ((n = utf8_seq_len(s + i, len - i)) == 0)
+			return 0;
+	return 1;
 }
