@@ -23,10 +23,14 @@
 
 #define NOTIFY_BATCH_EVENTS	1000
 #define NOTIFY_BATCH_BYTES	(256 * 1024)
-#define NOTIFY_MAX_LINE		(16 * 1024 * 1024)
 #define NOTIFY_READ_CHUNK	(64 * 1024)
-/* All of stdin as one event: a frame's worth, less room for the rest. */
-#define NOTIFY_MAX_INPUT	(SSE_CTL_MAX_FRAME - 1024 * 1024)
+/*
+ * The data of one event, all of stdin or one line: as much as fits in
+ * the largest request frame ssed takes (16 MiB, ssed-control(7)), less
+ * 64 KiB for the rest of the request.  More would get FRAME_TOO_LARGE and
+ * a closed connection instead of a message saying what is wrong.
+ */
+#define NOTIFY_MAX_DATA		(16 * 1024 * 1024 - 64 * 1024)
 
 enum {
 	OPT_USER = 0x200,
@@ -48,6 +52,7 @@ struct input {
 	size_t		 complete;	/* bytes up to and including the last LF */
 	uint64_t	 line;		/* number of the line at buf, from 1 */
 	int		 eof;
+	int		 toolong;	/* the line after complete is */
 };
 
 /* One line, one event. */
@@ -108,8 +113,10 @@ print_id(const struct notify *n, const msgpack_object *id)
 
 /*
  * All of standard input into *bufp (caller frees), at most
- * NOTIFY_MAX_INPUT bytes; one final newline (LF or CRLF) is dropped, as
- * $(...) does.
+ * NOTIFY_MAX_DATA bytes; one final newline (LF or CRLF) is dropped, as
+ * $(...) does.  A CTL_EXIT_* code: CTL_EXIT_INTERRUPTED, silently, for
+ * Ctrl-C in the shell, where the input is the terminal and nothing read
+ * must go out.
  */
 static int
 read_all(char **bufp, size_t *lenp)
@@ -117,19 +124,23 @@ read_all(char **bufp, size_t *lenp)
 	size_t len = 0, cap = 0;
 	char *buf = NULL, *p;
 	ssize_t r;
-	int rc = -1;
+	int rc = CTL_EXIT_USAGE;
 
 	for (;;) {
-		if (len > NOTIFY_MAX_INPUT) {
+		if (ctl_interrupted) {
+			rc = CTL_EXIT_INTERRUPTED;
+			goto out;
+		}
+		if (len > NOTIFY_MAX_DATA) {
 			fprintf(stderr, "ssectl: notify: standard input is "
-			    "larger than %u MiB\n", NOTIFY_MAX_INPUT >> 20);
+			    "larger than %d bytes\n", NOTIFY_MAX_DATA);
 			goto out;
 		}
 		/* Up to one byte more than allowed, to see it is more. */
-		if (cap - len < NOTIFY_READ_CHUNK && cap <= NOTIFY_MAX_INPUT) {
+		if (cap - len < NOTIFY_READ_CHUNK && cap <= NOTIFY_MAX_DATA) {
 			cap = cap > 0 ? cap * 2 : NOTIFY_READ_CHUNK * 2;
-			if (cap > NOTIFY_MAX_INPUT + 1)
-				cap = NOTIFY_MAX_INPUT + 1;
+			if (cap > NOTIFY_MAX_DATA + 1)
+				cap = NOTIFY_MAX_DATA + 1;
 			if ((p = realloc(buf, cap)) == NULL) {
 				ctl_nomem();
 				goto out;
@@ -137,7 +148,7 @@ read_all(char **bufp, size_t *lenp)
 			buf = p;
 		}
 		if ((r = read(STDIN_FILENO, buf + len, cap - len)) == -1) {
-			if (errno == EINTR)
+			if (errno == EINTR)	/* Ctrl-C: seen above */
 				continue;
 			fprintf(stderr, "ssectl: notify: reading standard "
 			    "input: %s\n", strerror(errno));
@@ -152,7 +163,7 @@ read_all(char **bufp, size_t *lenp)
 	*bufp = buf;
 	*lenp = len;
 	buf = NULL;
-	rc = 0;
+	rc = CTL_EXIT_OK;
 out:
 	free(buf);
 	return rc;
@@ -180,58 +191,69 @@ notify_one(const struct notify *n, const char *data, size_t len)
 
 /*
  * Read what standard input has ready, without blocking, except that the
- * first read blocks when block is set.  Stops at EOF, or when a batch's
- * worth of complete lines is buffered.  0, or -1 (message printed).
+ * first read blocks when block is set.  Stops at EOF, when a batch's
+ * worth of complete lines is buffered, or at a line longer than
+ * NOTIFY_MAX_DATA (toolong), which ends the input, after the complete
+ * lines before it are published.  A CTL_EXIT_* code, with its
+ * message printed; CTL_EXIT_INTERRUPTED, silently, for Ctrl-C in the
+ * shell.
  */
 static int
 input_fill(struct input *in, int block)
 {
 	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
-	size_t cap;
+	size_t cap, end;
 	ssize_t r;
 	char *p, *nl;
 
-	while (!in->eof && in->complete < NOTIFY_BATCH_BYTES) {
+	while (!in->eof && !in->toolong && in->complete < NOTIFY_BATCH_BYTES) {
+		if (ctl_interrupted)
+			return CTL_EXIT_INTERRUPTED;
 		if (!block) {
 			r = poll(&pfd, 1, 0);
 			if (r == -1 && errno == EINTR)
 				continue;
 			if (r <= 0)
-				return 0;
+				return CTL_EXIT_OK;
 		}
 		if (in->cap - in->len < NOTIFY_READ_CHUNK) {
-			if (in->len - in->complete > NOTIFY_MAX_LINE) {
-				fprintf(stderr, "ssectl: notify: a line is "
-				    "longer than %d MiB\n",
-				    NOTIFY_MAX_LINE >> 20);
-				return -1;
-			}
 			cap = in->cap > 0 ? in->cap * 2 : NOTIFY_READ_CHUNK * 4;
-			if ((p = realloc(in->buf, cap)) == NULL) {
-				ctl_nomem();
-				return -1;
-			}
+			if ((p = realloc(in->buf, cap)) == NULL)
+				return ctl_nomem();
 			in->buf = p;
 			in->cap = cap;
 		}
-		r = read(STDIN_FILENO, in->buf + in->len, in->cap - in->len);
-		if (r == -1 && errno == EINTR)
+		/*
+		 * A chunk at a time, so that only the line it ends or
+		 * extends can be too long: those wholly in it are shorter.
+		 */
+		r = read(STDIN_FILENO, in->buf + in->len, NOTIFY_READ_CHUNK);
+		if (r == -1 && errno == EINTR)	/* Ctrl-C: seen above */
 			continue;
 		if (r == -1) {
 			fprintf(stderr, "ssectl: notify: reading standard "
 			    "input: %s\n", strerror(errno));
-			return -1;
+			return CTL_EXIT_USAGE;
 		}
 		block = 0;
 		if (r == 0) {
 			in->eof = 1;
 			break;
 		}
+		/* That line, from the last LF before, less a CR at its end. */
+		nl = memchr(in->buf + in->len, '\n', (size_t)r);
+		end = nl != NULL ? (size_t)(nl - in->buf) : in->len + (size_t)r;
+		if (end > in->complete && in->buf[end - 1] == '\r')
+			end--;
+		if (end - in->complete > NOTIFY_MAX_DATA) {
+			in->toolong = 1;
+			break;
+		}
 		if ((nl = memrchr(in->buf + in->len, '\n', (size_t)r)) != NULL)
 			in->complete = (size_t)(nl - in->buf) + 1;
 		in->len += (size_t)r;
 	}
-	return 0;
+	return CTL_EXIT_OK;
 }
 
 /*
@@ -372,10 +394,9 @@ notify_lines(struct notify *n)
 	}
 	for (;;) {
 		/* Block only when no whole line is waiting to be sent. */
-		if (!in.eof && input_fill(&in, in.complete == 0) == -1) {
-			rc = CTL_EXIT_USAGE;
+		if (!in.eof && !in.toolong &&
+		    (rc = input_fill(&in, in.complete == 0)) != 0)
 			goto out;
-		}
 		used = input_batch(&in, ev, &nev, &nlines);
 		if (nev > 0 && (rc = notify_batch(n, &in, ev, nev)) != 0)
 			goto out;
@@ -383,6 +404,13 @@ notify_lines(struct notify *n)
 		in.len -= used;
 		in.complete = in.complete > used ? in.complete - used : 0;
 		in.line += nlines;
+		if (in.toolong && in.complete == 0) {
+			fprintf(stderr, "ssectl: notify: line %llu is longer "
+			    "than %d bytes\n", (unsigned long long)in.line,
+			    NOTIFY_MAX_DATA);
+			rc = CTL_EXIT_USAGE;
+			goto out;
+		}
 		if (in.eof && in.len == 0)
 			break;
 	}
@@ -436,7 +464,7 @@ cmd_notify_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
 	}
 	if (data != NULL)
 		len = strlen(data);
-	else if (read_all(&buf, &len) == -1)
+	else if ((rc = read_all(&buf, &len)) != 0)
 		goto out;
 	else
 		data = buf;

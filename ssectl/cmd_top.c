@@ -383,9 +383,14 @@ cmd_top_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
 			return ctl_usage_error("top: -d takes seconds from "
 			    "0.1 to 86400, not '%s'", v);
 	}
-	if ((v = ctl_args_get(args, OPT_COUNT)) != NULL &&
-	    ctl_parse_uint("top: -n", v, &count) == -1)
-		return CTL_EXIT_USAGE;
+	if ((v = ctl_args_get(args, OPT_COUNT)) != NULL) {
+		if (ctl_parse_uint("top: -n", v, &count) == -1)
+			return CTL_EXIT_USAGE;
+		/* Below, 0 is no -n: running forever. */
+		if (count == 0)
+			return ctl_usage_error("top: -n takes a count of at "
+			    "least 1, not '%s'", v);
+	}
 	if ((s = calloc(2, sizeof(*s))) == NULL)
 		return ctl_nomem();
 	ctl_catch_signals(1);

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,18 +101,26 @@ int
 ctl_client_connect(struct ctl_client *c)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	size_t len = strlen(c->path);
+	socklen_t slen;
 	int fd = -1, rc = CTL_EXIT_UNREACHABLE;
 
 	if (c->fd != -1)
 		return CTL_EXIT_OK;
-	if (strlen(c->path) >= sizeof(sun.sun_path)) {
+	if (len >= sizeof(sun.sun_path)) {
 		errno = ENAMETOOLONG;
 		goto fail;
 	}
-	memcpy(sun.sun_path, c->path, strlen(c->path) + 1);
+	memcpy(sun.sun_path, c->path, len + 1);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		goto fail;
-	while (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+	/*
+	 * The path's own length: with all of sun_path, the NULs after it
+	 * would be part of the name where the first byte is NUL (Linux's
+	 * abstract sockets).
+	 */
+	slen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + 1);
+	while (connect(fd, (struct sockaddr *)&sun, slen) == -1) {
 		if (errno != EINTR)
 			goto fail;
 	}

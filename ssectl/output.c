@@ -204,17 +204,25 @@ ctl_json_print(const msgpack_object *o)
 	return rc;
 }
 
-/* Bytes as text, with C0 controls and DEL shown as '?'. */
+/*
+ * Bytes as text, with each control character (C0, DEL and C1, U+0080 to
+ * U+009F) and each byte that is not part of valid UTF-8 shown as '?': a
+ * terminal may take U+009B, or a lone 0x9b, for CSI.
+ */
 static void
 fmt_bytes_safe(FILE *fp, const char *p, size_t n)
 {
-	size_t i;
+	const unsigned char *s = (const unsigned char *)p;
+	size_t i, len;
 
-	for (i = 0; i < n; i++) {
-		if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
+	for (i = 0; i < n; i += len) {
+		if ((len = utf8_seqlen(s + i, n - i)) == 0)
+			len = 1;
+		if (len == 1 ? s[i] < 0x20 || s[i] >= 0x7f :
+		    s[i] == 0xc2 && s[i + 1] < 0xa0)
 			putc('?', fp);
 		else
-			putc(p[i], fp);
+			fwrite(p + i, 1, len, fp);
 	}
 }
 

@@ -26,6 +26,8 @@
 
 #define SHELL_MAX_WORDS		256
 #define SHELL_HISTORY_LINES	1000
+/* Tab waits this long for the daemon, not a command's 30 s. */
+#define SHELL_COMPLETE_TIMEOUT_MS	2000
 
 /* Completion runs inside readline: it finds the connection here. */
 static struct ctl_ctx	*shell_ctx;
@@ -108,6 +110,7 @@ cands_fetch(int what)
 	uint64_t id;
 
 	c->quiet = 1;
+	c->timeout_ms = SHELL_COMPLETE_TIMEOUT_MS;
 	ctl_client_request(c, what == CTL_COMPLETE_TOPIC ? SSE_CTL_TOPICS :
 	    SSE_CTL_LIST, 0);
 	if (ctl_client_call(c, &res) != 0 || ctl_result_array(c, res,
@@ -126,6 +129,7 @@ cands_fetch(int what)
 	}
 out:
 	c->quiet = 0;
+	c->timeout_ms = CTL_REPLY_TIMEOUT_MS;
 }
 
 /* What the positional argument number argi of cmd is completed with. */
@@ -280,8 +284,11 @@ history_save(const char *path, int added)
 		    path, strerror(errno));
 }
 
-/* One line of the shell: split, then run as a one-shot command would be. */
-static void
+/*
+ * One line of the shell: split, then run as a one-shot command would be.
+ * 1 when the line is "exit" or "quit", blanks around it or not.
+ */
+static int
 shell_run(struct ctl_ctx *ctx, char *line, int json)
 {
 	const struct ctl_cmd *cmd;
@@ -292,11 +299,14 @@ shell_run(struct ctl_ctx *ctx, char *line, int json)
 		if (n < 0)
 			ctl_usage_error("unterminated quote, or too many "
 			    "words");
-		return;
+		return 0;
 	}
+	if (n == 1 && (strcmp(words[0], "exit") == 0 ||
+	    strcmp(words[0], "quit") == 0))
+		return 1;
 	words[n] = NULL;
 	if ((cmd = ctl_cmd_find(words[0], 0)) == NULL)
-		return;
+		return 0;
 	if (ctl_client_is_stale(&ctx->client))
 		fprintf(stderr, "ssectl: ssed at %s closed the connection; "
 		    "connecting again\n", ctx->client.path);
@@ -308,6 +318,7 @@ shell_run(struct ctl_ctx *ctx, char *line, int json)
 	if (rc == CTL_EXIT_UNREACHABLE)
 		fprintf(stderr, "ssectl: the next command will try to "
 		    "connect again\n");
+	return 0;
 }
 
 /*
@@ -357,11 +368,10 @@ ctl_shell(struct ctl_ctx *ctx)
 			add_history(line);
 			added++;
 		}
-		if (strcmp(line, "exit") == 0 || strcmp(line, "quit") == 0) {
+		if (shell_run(ctx, line, json)) {
 			free(line);
 			break;
 		}
-		shell_run(ctx, line, json);
 		free(line);
 	}
 	if (line == NULL)

@@ -363,6 +363,37 @@ cmd_help_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
 }
 
 /*
+ * The usage error for getopt_long's '?', what being "" or "list: ".  For
+ * a long option given a value it does not take ("--json=1"), glibc sets
+ * optopt to the option's val, which may be no character (OPT_JSON) or
+ * the letter of its short form (--help is -h): name the option.  For an
+ * unknown letter optopt is that letter, and argv[optind - 1] may be the
+ * word before it ("-xd", where optind has not moved on yet).  Otherwise
+ * optopt is 0, and the word is all there is.
+ */
+static int
+bad_option(const char *what, char **argv, const struct option *opts)
+{
+	const char *word = argv[optind - 1], *eq;
+	const struct option *o;
+	size_t len;
+
+	if (optopt != 0 && strncmp(word, "--", 2) == 0 &&
+	    (eq = strchr(word, '=')) != NULL) {
+		len = (size_t)(eq - word) - 2;
+		for (o = opts; o->name != NULL; o++)
+			if (o->val == optopt && o->has_arg == no_argument &&
+			    strncmp(o->name, word + 2, len) == 0)
+				return ctl_usage_error("%soption '--%s' takes "
+				    "no value", what, o->name);
+	}
+	if (optopt > ' ' && optopt < 0x7f)
+		return ctl_usage_error("%sunknown option '-%c'", what, optopt);
+	return ctl_usage_error("%sunknown or ambiguous option '%s'", what,
+	    word);
+}
+
+/*
  * The option table of cmd with --json and --help appended, in a new
  * array the caller frees, and in shortopts the getopt string of the
  * options whose val is a letter (top's -d).
@@ -403,7 +434,7 @@ ctl_cmd_run(const struct ctl_cmd *cmd, struct ctl_ctx *ctx, int argc,
 {
 	struct ctl_args args = { 0 };
 	struct option *opts = NULL;
-	char shortopts[64];
+	char shortopts[64], what[64];
 	int ch, rc = CTL_EXIT_USAGE;
 
 	if ((opts = cmd_options(cmd, shortopts, sizeof(shortopts))) == NULL ||
@@ -427,12 +458,8 @@ ctl_cmd_run(const struct ctl_cmd *cmd, struct ctl_ctx *ctx, int argc,
 			    cmd->name, argv[optind - 1]);
 			goto out;
 		case '?':
-			if (optopt != 0)
-				ctl_usage_error("%s: unknown option '-%c'",
-				    cmd->name, optopt);
-			else
-				ctl_usage_error("%s: unknown or ambiguous "
-				    "option '%s'", cmd->name, argv[optind - 1]);
+			snprintf(what, sizeof(what), "%s: ", cmd->name);
+			bad_option(what, argv, opts);
 			goto out;
 		default:
 			args.opts[args.nopts].key = ch;
@@ -509,15 +536,14 @@ main(int argc, char **argv)
 			return ctl_usage_error("option '%s' needs a value",
 			    argv[optind - 1]);
 		default:
-			if (optopt != 0)
-				return ctl_usage_error("unknown option '-%c'",
-				    optopt);
-			return ctl_usage_error("unknown option '%s'",
-			    argv[optind - 1]);
+			return bad_option("", argv, global_options);
 		}
 	}
 	argc -= optind;
 	argv += optind;
+	/* It names no file; connect() would take it for an abstract name. */
+	if (ctx.socket != NULL && *ctx.socket == '\0')
+		return ctl_usage_error("-s: the socket path is empty");
 	if (argc == 0 && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
 		return ctl_usage_error("no command given");
 	if (argc > 0 && (cmd = ctl_cmd_find(argv[0], 0)) == NULL)

@@ -69,8 +69,8 @@ is "$(lines "$T_DIR/bob.err")" "1" "in one line"
 is "$("$SSECTL" history user:bob | cut -d ' ' -f 4 | tail -n +2 | tr '\n' ' ')" \
     '{"n":1} {"n":2} ' "the lines before it are published, not those after"
 
-# All of stdin as one event: at most 63 MiB.
-out=$(head -c $((63 * 1024 * 1024 + 1)) /dev/zero | "$SSECTL" notify big 2>&1); rc=$?
-is "$rc" "1" "more than 63 MiB of stdin is refused"
-is "$out" "ssectl: notify: standard input is larger than 63 MiB" "and says so"
+# All of stdin as one event: at most what fits a 16 MiB request frame.
+out=$(head -c 16711681 /dev/zero | "$SSECTL" notify big 2>&1); rc=$?
+is "$rc" "1" "more than 16711680 bytes of stdin is refused"
+is "$out" "ssectl: notify: standard input is larger than 16711680 bytes" "and says so"
 done_testing
