@@ -145,13 +145,8 @@ get_value(const msgpack_object *map, const char *key)
 }
 
 int
-sse_ctl_get_str(const msgpack_object *map, const char *key, const char **p,
-    size_t *len)
+sse_ctl_str(const msgpack_object *o, const char **p, size_t *len)
 {
-	const msgpack_object *o;
-
-	if ((o = get_value(map, key)) == NULL)
-		return SSE_ENOENT;
 	if (o->type == MSGPACK_OBJECT_STR) {
 		*p = o->via.str.ptr;
 		*len = o->via.str.size;
@@ -160,6 +155,31 @@ sse_ctl_get_str(const msgpack_object *map, const char *key, const char **p,
 		*len = o->via.bin.size;
 	} else
 		return SSE_ETYPE;
+	return 0;
+}
+
+int
+sse_ctl_get_str(const msgpack_object *map, const char *key, const char **p,
+    size_t *len)
+{
+	const msgpack_object *o;
+
+	if ((o = get_value(map, key)) == NULL)
+		return SSE_ENOENT;
+	return sse_ctl_str(o, p, len);
+}
+
+int
+sse_ctl_get_array(const msgpack_object *map, const char *key,
+    const msgpack_object **arr)
+{
+	const msgpack_object *o;
+
+	if ((o = get_value(map, key)) == NULL)
+		return SSE_ENOENT;
+	if (o->type != MSGPACK_OBJECT_ARRAY)
+		return SSE_ETYPE;
+	*arr = o;
 	return 0;
 }
 

@@ -236,6 +236,12 @@ int		 sse_ctl_get_int(const msgpack_object *map, const char *key,
 		    int64_t *v);
 int		 sse_ctl_get_bool(const msgpack_object *map, const char *key,
 		    int *v);
+/* An array field (*arr); nil is absent, as for the others. */
+int		 sse_ctl_get_array(const msgpack_object *map, const char *key,
+		    const msgpack_object **arr);
+/* One value that must be a str or a bin, such as an array's entry. */
+int		 sse_ctl_str(const msgpack_object *o, const char **p,
+		    size_t *len);
 /* Copy a str field into a new NUL-terminated string (*outp, caller frees). */
 int		 sse_ctl_get_strdup(const msgpack_object *map, const char *key,
 		    char **outp);

@@ -41,15 +41,6 @@ void	ctl_reply_error(struct ctl_client *, uint64_t seq, const char *code,
  */
 int	ctl_field_error(struct ctl_client *, uint64_t seq, const char *field,
 	    int err);
-/*
- * Lookups beside those of sseproto.h, by its rules.  ctl_get_array: 0
- * with *arr set, SSE_ENOENT when key is absent or nil, else SSE_ETYPE.
- * ctl_obj_str reads one value, such as an array's entry, that must be a
- * str or a bin: 0, else SSE_ETYPE.
- */
-int	ctl_get_array(const msgpack_object *map, const char *key,
-	    const msgpack_object **arr);
-int	ctl_obj_str(const msgpack_object *o, const char **p, size_t *len);
 /* Whether s is UTF-8 without NUL, which JSON carries whole. */
 int	ctl_is_text(const char *s, size_t len);
 /* 0 when name is a valid topic name, else INVALID_TOPIC and -1. */

@@ -15,34 +15,6 @@
 #include "subscriber.h"
 #include "topic.h"
 
-int
-ctl_get_array(const msgpack_object *map, const char *key,
-    const msgpack_object **arr)
-{
-	const msgpack_object *o = sse_ctl_get(map, key);
-
-	if (o == NULL || o->type == MSGPACK_OBJECT_NIL)
-		return SSE_ENOENT;
-	if (o->type != MSGPACK_OBJECT_ARRAY)
-		return SSE_ETYPE;
-	*arr = o;
-	return 0;
-}
-
-int
-ctl_obj_str(const msgpack_object *o, const char **p, size_t *len)
-{
-	if (o->type == MSGPACK_OBJECT_STR) {
-		*p = o->via.str.ptr;
-		*len = o->via.str.size;
-	} else if (o->type == MSGPACK_OBJECT_BIN) {
-		*p = o->via.bin.ptr;
-		*len = o->via.bin.size;
-	} else
-		return SSE_ETYPE;
-	return 0;
-}
-
 /*
  * UTF-8 as jansson judges it (it refuses anything else), and no NUL.  Out
  * of memory reads as "no": the request is refused, never half taken.
@@ -237,7 +209,7 @@ op_kick(struct ctl_client *c, const msgpack_object *req, uint64_t seq)
 
 	if (filter_parse(c, seq, req, &f) == -1)
 		return;
-	if ((err = ctl_get_array(req, "ids", &ids)) == SSE_ETYPE) {
+	if ((err = sse_ctl_get_array(req, "ids", &ids)) == SSE_ETYPE) {
 		ctl_field_error(c, seq, "ids", err);
 		return;
 	}

@@ -102,7 +102,7 @@ op_publish(struct ctl_client *c, const msgpack_object *req, uint64_t seq)
 	unsigned		 n, i, total = 0;
 	int			 err;
 
-	if ((err = ctl_get_array(req, "events", &evs)) == SSE_ETYPE) {
+	if ((err = sse_ctl_get_array(req, "events", &evs)) == SSE_ETYPE) {
 		ctl_field_error(c, seq, "events", err);
 		return;
 	}
@@ -310,7 +310,7 @@ op_tail(struct ctl_client *c, const msgpack_object *req, uint64_t seq)
 		    "already tails");
 		return;
 	}
-	if ((err = ctl_get_array(req, "topics", &ts)) == SSE_ETYPE) {
+	if ((err = sse_ctl_get_array(req, "topics", &ts)) == SSE_ETYPE) {
 		ctl_field_error(c, seq, "topics", err);
 		return;
 	}
@@ -328,7 +328,7 @@ op_tail(struct ctl_client *c, const msgpack_object *req, uint64_t seq)
 		for (i = 0; i < ts->via.array.size; i++) {
 			char *name;
 
-			if (ctl_obj_str(&ts->via.array.ptr[i], &p, &len) != 0) {
+			if (sse_ctl_str(&ts->via.array.ptr[i], &p, &len) != 0) {
 				ctl_tail_stop(c);
 				ctl_field_error(c, seq, "topics", SSE_ETYPE);
 				return;
@@ -368,14 +368,14 @@ str_list(struct ctl_client *c, uint64_t seq, const msgpack_object *req,
 		ctl_reply_error(c, seq, "INTERNAL", "out of memory");
 		return NULL;
 	}
-	if ((err = ctl_get_array(req, key, &o)) == SSE_ENOENT)
+	if ((err = sse_ctl_get_array(req, key, &o)) == SSE_ENOENT)
 		return a;
 	if (err != 0)
 		goto bad;
 	for (i = 0; i < o->via.array.size; i++) {
 		json_t *e;
 
-		if (ctl_obj_str(&o->via.array.ptr[i], &p, &len) != 0)
+		if (sse_ctl_str(&o->via.array.ptr[i], &p, &len) != 0)
 			goto bad;
 		/*
 		 * Never a token with other than asked: jansson takes only

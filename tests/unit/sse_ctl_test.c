@@ -604,11 +604,14 @@ START_TEST(ctl_request_check_refuses_what_is_not_a_map)
 }
 END_TEST
 
-/* {s: "str", b: bin, u: 7, n: -7, big: 2^63, t: true, z: nil, m: {}} */
+/*
+ * {s: "str", b: bin, u: 7, n: -7, big: 2^63, t: true, z: nil, m: {},
+ * a: ["x", bin "y", 1]}
+ */
 static void
 pack_fields(msgpack_packer *pk)
 {
-	msgpack_pack_map(pk, 8);
+	msgpack_pack_map(pk, 9);
 	sse_ctl_pack_str(pk, "s");
 	sse_ctl_pack_strn(pk, "str", 3);
 	sse_ctl_pack_str(pk, "b");
@@ -626,13 +629,19 @@ pack_fields(msgpack_packer *pk)
 	msgpack_pack_nil(pk);
 	sse_ctl_pack_str(pk, "m");
 	msgpack_pack_map(pk, 0);
+	sse_ctl_pack_str(pk, "a");
+	msgpack_pack_array(pk, 3);
+	sse_ctl_pack_str(pk, "x");
+	msgpack_pack_bin(pk, 1);
+	msgpack_pack_bin_body(pk, "y", 1);
+	msgpack_pack_uint64(pk, 1);
 }
 
 START_TEST(ctl_getters_read_their_type_and_refuse_the_others)
 {
 	struct sse_ctl_writer w;
 	msgpack_unpacked u;
-	const msgpack_object *m;
+	const msgpack_object *m, *a;
 	const char *s;
 	char *d;
 	size_t len;
@@ -678,6 +687,18 @@ START_TEST(ctl_getters_read_their_type_and_refuse_the_others)
 	ck_assert_str_eq(d, "str");
 	free(d);
 	ck_assert_int_eq(sse_ctl_get_strdup(m, "m", &d), SSE_ETYPE);
+
+	ck_assert_int_eq(sse_ctl_get_array(m, "a", &a), 0);
+	ck_assert_uint_eq(a->via.array.size, 3);
+	ck_assert_int_eq(sse_ctl_str(&a->via.array.ptr[0], &s, &len), 0);
+	ck_assert_mem_eq(s, "x", len);
+	ck_assert_int_eq(sse_ctl_str(&a->via.array.ptr[1], &s, &len), 0);
+	ck_assert_mem_eq(s, "y", len);
+	ck_assert_int_eq(sse_ctl_str(&a->via.array.ptr[2], &s, &len),
+	    SSE_ETYPE);
+	ck_assert_int_eq(sse_ctl_get_array(m, "z", &a), SSE_ENOENT);
+	ck_assert_int_eq(sse_ctl_get_array(m, "nope", &a), SSE_ENOENT);
+	ck_assert_int_eq(sse_ctl_get_array(m, "m", &a), SSE_ETYPE);
 
 	ck_assert_ptr_nonnull(sse_ctl_get(m, "z"));
 	ck_assert_ptr_null(sse_ctl_get(m, "zz"));
