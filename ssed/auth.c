@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,9 @@
 #include <unistd.h>
 
 #include <jwt.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include "auth.h"
 #include "log.h"
@@ -195,6 +199,34 @@ auth_init(const struct auth_config *cfg)
 	return 0;
 }
 
+/*
+ * The --jwt-key file must be a key libjwt can verify with: it reads it
+ * with OpenSSL's PEM_read_bio_PUBKEY(), and RS* and ES* need an RSA or an
+ * EC key.  Checked here, so that a wrong file stops the start or the
+ * reload instead of failing every token as a bad signature.
+ */
+static int
+key_check(const char *path, const unsigned char *key, size_t len)
+{
+	EVP_PKEY	*k = NULL;
+	BIO		*b;
+	int		 type = EVP_PKEY_NONE;
+
+	if (len <= INT_MAX && (b = BIO_new_mem_buf(key, (int)len)) != NULL) {
+		k = PEM_read_bio_PUBKEY(b, NULL, NULL, NULL);
+		BIO_free(b);
+	}
+	if (k != NULL) {
+		type = EVP_PKEY_base_id(k);
+		EVP_PKEY_free(k);
+	}
+	if (type == EVP_PKEY_RSA || type == EVP_PKEY_EC)
+		return 0;
+	log_err("%s: not an RSA or EC public key in PEM (\"-----BEGIN "
+	    "PUBLIC KEY-----\", as openssl pkey -pubout writes)", path);
+	return -1;
+}
+
 static int
 auth_load(const struct auth_config *cfg)
 {
@@ -212,7 +244,9 @@ auth_load(const struct auth_config *cfg)
 	}
 	if (cfg->key_file != NULL) {
 		A.hmac = 0;
-		return read_file(cfg->key_file, &A.key, &A.keylen);
+		if (read_file(cfg->key_file, &A.key, &A.keylen) == -1)
+			return -1;
+		return key_check(cfg->key_file, A.key, A.keylen);
 	}
 	A.hmac = 1;
 	if ((cfg->secret_file != NULL ? read_file(cfg->secret_file, &A.key,

@@ -1,8 +1,9 @@
 #!/bin/sh
 # auth_keys.sh: public-key tokens (RS256, ES256) verify; the key-confusion
 # attack (an HS256 token whose HMAC secret is the public key's PEM text)
-# and an algorithm from the other family are refused; with no key at all
-# ssed generates an HS256 secret, mode 0600, and says where.
+# and an algorithm from the other family are refused; a --jwt-key that is
+# no RSA or EC public key stops the start or the reload; with no key at
+# all ssed generates an HS256 secret, mode 0600, and says where.
 . "$(dirname "$0")/lib.sh"
 MKJWT="$top_builddir/tests/tools/mkjwt"
 now=$(date +%s)
@@ -32,6 +33,25 @@ stop_ssed
 
 start_ssed --jwt-key "$T_DIR/ec.pub" || exit 1
 is "$(code "$("$MKJWT" ES256 "$T_DIR/ec.pem" "$claims")")" 200 "an ES256 token streams"
+stop_ssed
+
+# A --jwt-key that is no RSA or EC public key stops the start, and a
+# reload to one is refused: the key in force stays.
+echo garbage >"$T_DIR/garbage.pem"
+for f in garbage.pem rsa.pem; do
+	"$SSED" --listen 127.0.0.1:0 --control "$T_DIR/k.sock" \
+	    --state-dir "$T_DIR/state" --jwt-key "$T_DIR/$f" 2>"$T_DIR/k.log"; rc=$?
+	is "$rc" 1 "--jwt-key $f: ssed does not start"
+	like "$(cat "$T_DIR/k.log")" "$f: not an RSA or EC public key in PEM" "and says why"
+done
+echo "jwt-key = $T_DIR/rsa.pub" >"$T_DIR/keys.conf"
+start_ssed --config "$T_DIR/keys.conf" || exit 1
+echo "jwt-key = $T_DIR/garbage.pem" >"$T_DIR/keys.conf"
+out=$("$SSECTL" reload 2>&1); rc=$?
+is "$rc" 2 "a reload to a --jwt-key that is not a key is refused"
+like "$out" 'RELOAD_FAILED' "as RELOAD_FAILED"
+like "$(cat "$SSED_LOG")" 'garbage.pem: not an RSA or EC public key' "the log says why"
+is "$(code "$("$MKJWT" RS256 "$T_DIR/rsa.pem" "$claims")")" 200 "and the key in force stays"
 stop_ssed
 
 # No key: a generated secret.
