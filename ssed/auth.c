@@ -130,6 +130,9 @@ mkdir_p(const char *dir)
 		return -1;
 	}
 	strcpy(path, dir);
+	/* "state/" is "state": its last part is made 0700 below. */
+	for (p = path + strlen(path) - 1; p > path && *p == '/'; p--)
+		*p = '\0';
 	for (p = path + 1; *p != '\0'; p++) {
 		if (*p != '/')
 			continue;

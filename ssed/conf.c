@@ -33,6 +33,7 @@ struct opt {
 
 #define OFF(f)	offsetof(struct ssed_config, f)
 #define OPT_CONFIG_KEY	277
+#define CONN_MEMORY_MIN	2048	/* request line, headers, the answer's head */
 
 static const struct opt opts[] = {
 	{ "listen", 'l', OPT_LIST, "ADDR:PORT", "listen here (repeatable; "
@@ -458,6 +459,12 @@ config_parse(struct ssed_config *cfg, int argc, char *argv[])
 		cfg->auth.state_dir = default_state_dir();
 	if (cfg->broker.max_event_size == 0) {
 		config_error(cfg, "--max-event-size must be at least 1");
+		return -1;
+	}
+	/* Less, and libmicrohttpd answers nothing at all, /healthz included. */
+	if (cfg->http.conn_memory < CONN_MEMORY_MIN) {
+		config_error(cfg, "--conn-memory must be at least %u",
+		    CONN_MEMORY_MIN);
 		return -1;
 	}
 	/* getopt takes "--conf"; the file was looked for as --config only. */

@@ -286,7 +286,10 @@ parse_listen(const char *spec, struct sockaddr_storage *ss)
 	host[hlen] = '\0';
 	if (hlen == 0)
 		h = "0.0.0.0";
-	if (*port == '\0' || getaddrinfo(h, port, &hints, &res) != 0)
+	/* glibc keeps the low 16 bits of a larger number: 99999 is 34463. */
+	if (*port == '\0' || strlen(port) > 5 ||
+	    strspn(port, "0123456789") != strlen(port) || atoi(port) > 65535 ||
+	    getaddrinfo(h, port, &hints, &res) != 0)
 		goto out;
 	memcpy(ss, res->ai_addr, res->ai_addrlen);
 	rc = 0;

@@ -17,6 +17,7 @@
 #include "subscriber.h"
 
 static struct loop_timer heartbeat_timer, stall_timer;
+static int64_t		 heartbeat_period;	/* ms, as the timer is armed */
 static struct frame	*comment_ping;
 
 /* event: ping / data: {"timestamp":"<RFC 3339 UTC>"}, no id. */
@@ -95,10 +96,17 @@ sub_timers_start(void)
 		comment_ping = frame_new(ping, sizeof(ping) - 1);
 	heartbeat_timer.cb = heartbeat;
 	stall_timer.cb = stall_check;
-	if (broker.cfg.heartbeat_ms > 0)
-		loop_timer_set(&heartbeat_timer, broker.cfg.heartbeat_ms);
-	else
+	/*
+	 * A reload that keeps the period keeps the beat: reloads every few
+	 * seconds must not put heartbeats off for good.
+	 */
+	if (broker.cfg.heartbeat_ms <= 0)
 		loop_timer_stop(&heartbeat_timer);
+	else if (heartbeat_timer.when == 0 ||
+	    broker.cfg.heartbeat_ms != heartbeat_period) {
+		loop_timer_set(&heartbeat_timer, broker.cfg.heartbeat_ms);
+		heartbeat_period = broker.cfg.heartbeat_ms;
+	}
 }
 
 void

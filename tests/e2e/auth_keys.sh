@@ -39,7 +39,7 @@ stop_ssed
 # reload to one is refused: the key in force stays.
 echo garbage >"$T_DIR/garbage.pem"
 for f in garbage.pem rsa.pem; do
-	"$SSED" --listen 127.0.0.1:0 --control "$T_DIR/k.sock" \
+	timeout 10 "$SSED" --listen 127.0.0.1:0 --control "$T_DIR/k.sock" \
 	    --state-dir "$T_DIR/state" --jwt-key "$T_DIR/$f" 2>"$T_DIR/k.log"; rc=$?
 	is "$rc" 1 "--jwt-key $f: ssed does not start"
 	like "$(cat "$T_DIR/k.log")" "$f: not an RSA or EC public key in PEM" "and says why"

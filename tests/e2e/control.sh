@@ -150,7 +150,7 @@ stop_ssed
 # --control naming a file that is not a socket: ssed does not start, and
 # the file is left as it was.
 echo keep >"$T_DIR/notasocket"
-"$SSED" --listen 127.0.0.1:0 --control "$T_DIR/notasocket" \
+timeout 10 "$SSED" --listen 127.0.0.1:0 --control "$T_DIR/notasocket" \
     --state-dir "$T_DIR/state" 2>"$T_DIR/ns.log"; rc=$?
 is "$rc" 1 "--control on a regular file: ssed exits 1"
 like "$(cat "$T_DIR/ns.log")" 'notasocket exists and is not a socket' "and says why"

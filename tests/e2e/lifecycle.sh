@@ -82,4 +82,34 @@ out=$(timeout 10 "$SSED" --config "$T_DIR" --listen 127.0.0.1:0 \
     --control "$T_DIR/dir.sock" 2>&1); rc=$?
 is "$rc" 1 "a --config that is a directory exits 1"
 like "$out" "cannot read $T_DIR: Is a directory" "and says why"
+
+# Values that would start a daemon that cannot work are refused.
+out=$(timeout 10 "$SSED" --listen 127.0.0.1:99999 --control "$T_DIR/p.sock" 2>&1); rc=$?
+is "$rc" 1 "a port above 65535 exits 1 (glibc would take 34463)"
+like "$out" '--listen 127.0.0.1:99999: not an address:port' "and says why"
+out=$(timeout 10 "$SSED" --conn-memory 1K --control "$T_DIR/p.sock" 2>&1); rc=$?
+is "$rc" 1 "--conn-memory under 2K exits 1 (nothing would be answered)"
+like "$out" 'conn-memory must be at least 2048' "and says why"
+
+# A --state-dir written with a trailing slash is made 0700 all the same.
+stop_ssed
+start_ssed --state-dir "$T_DIR/sd/state/" || exit 1
+is "$(stat -c %a "$T_DIR/sd/state")" 700 "a state directory named with a trailing / is 0700"
+stop_ssed
+
+# Reloads more often than the heartbeat do not put it off.
+printf 'auth none\nheartbeat 2\n' >"$T_DIR/hb.conf"
+start_ssed --config "$T_DIR/hb.conf" || exit 1
+bg curl -sN -m 9 "$BASE/sse/updates/hb" -o "$T_DIR/hb.out"
+HB=$BG_PID
+i=0
+while [ $i -lt 8 ]; do
+	sleep 1
+	kill -HUP "$SSED_PID"
+	i=$((i + 1))
+done
+wait "$HB"
+ok "$([ "$(grep -c '^: ping' "$T_DIR/hb.out")" -ge 2 ] && echo 0 || echo 1)" \
+    "heartbeats of 2 s go on through a reload every second ($(grep -c '^: ping' "$T_DIR/hb.out") in 9 s)"
+stop_ssed
 done_testing
