@@ -206,7 +206,16 @@ dispatch(struct sse_parser *p, const char *chunk, size_t rawlen)
 	struct sse_event ev;
 	int rc = 0;
 
-	/* On failure lastid keeps the id in force before this block. */
+	/*
+	 * What can run out first: the rest of a block that spans chunks,
+	 * then the last id.  On failure the event is not delivered and
+	 * lastid keeps the id in force before this block.
+	 */
+	if (p->data.len > 0 && p->raw.len > 0 &&
+	    buf_append(&p->raw, chunk, rawlen) != 0) {
+		rc = SSE_ENOMEM;
+		goto out;
+	}
 	if (buf_set(&p->lastid, p->idbuf.p, p->idbuf.len) != 0) {
 		rc = SSE_ENOMEM;
 		goto out;
@@ -214,10 +223,6 @@ dispatch(struct sse_parser *p, const char *chunk, size_t rawlen)
 	if (p->data.len == 0)
 		goto out;
 	if (p->raw.len > 0) {
-		if (buf_append(&p->raw, chunk, rawlen) != 0) {
-			rc = SSE_ENOMEM;
-			goto out;
-		}
 		ev.raw = p->raw.p;
 		ev.rawlen = p->raw.len;
 	} else {

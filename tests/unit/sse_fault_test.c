@@ -206,6 +206,40 @@ START_TEST(parser_set_last_id_fails_cleanly)
 END_TEST
 
 /*
+ * A block fed in two chunks is kept whole for its raw bytes; the blank
+ * line's chunk is appended to it at dispatch.  Every allocation there
+ * failed in turn: a failure delivers nothing and keeps id 1 in force,
+ * not the id of the block it did not deliver.
+ */
+START_TEST(parser_keeps_the_last_id_when_a_split_block_runs_out)
+{
+	struct sse_parser	*p;
+	char			 in[128], id[200];
+	int			 len, n, rc;
+
+	len = snprintf(in, sizeof(in), "id: 2\ndata: %050d", 0);
+	for (n = 1; n < 20; n++) {
+		p = parser_at_id_1(id);
+		ck_assert_int_eq(sse_parser_feed(p, in, (size_t)len), 0);
+		arm(n);
+		rc = sse_parser_feed(p, "\n\n", 2);
+		if (!fired()) {
+			ck_assert_int_eq(rc, 0);
+			ck_assert_str_eq(id, "2");
+			ck_assert_str_eq(sse_parser_last_id(p), "2");
+			sse_parser_free(p);
+			break;
+		}
+		ck_assert_int_eq(rc, SSE_ENOMEM);
+		check_id_1_kept(p, id);
+		sse_parser_free(p);
+	}
+	ck_assert_int_lt(n, 20);
+	ck_assert_int_gt(n, 1);		/* the append did fail once */
+}
+END_TEST
+
+/*
  * An id line, then the blank line that puts it in force, with every
  * allocation on the way failed in turn, among them the growth of the
  * last id at dispatch: a failure must leave the id in force before it.
@@ -343,6 +377,8 @@ fault_suite(void)
 	tcase_add_test(tc, parser_reports_every_failed_allocation_and_recovers);
 	tcase_add_test(tc, parser_set_last_id_fails_cleanly);
 	tcase_add_test(tc, parser_keeps_the_last_id_when_memory_runs_out);
+	tcase_add_test(tc,
+	    parser_keeps_the_last_id_when_a_split_block_runs_out);
 	tcase_add_test(tc, encoder_alloc_fails_with_enomem);
 	tcase_add_test(tc,
 	    writer_drops_the_frame_that_ran_out_and_keeps_the_others);
