@@ -300,13 +300,35 @@ out:
 }
 
 int
+http_listen_check(const struct http_config *cfg, char *why, size_t len)
+{
+	struct sockaddr_storage	ss;
+	size_t			i;
+
+	if (cfg->nlisten > MAX_DAEMONS) {
+		snprintf(why, len, "too many --listen addresses (at most %d)",
+		    MAX_DAEMONS);
+		return -1;
+	}
+	for (i = 0; i < cfg->nlisten; i++)
+		if (parse_listen(cfg->listen[i], &ss) == -1) {
+			snprintf(why, len, "--listen %s: not an address:port "
+			    "(e.g. 127.0.0.1:8002 or [::1]:8002)",
+			    cfg->listen[i]);
+			return -1;
+		}
+	return 0;
+}
+
+int
 http_start(const struct http_config *cfg)
 {
-	size_t i;
+	size_t	i;
+	char	why[512];
 
 	http_reply_config(cfg);
-	if (cfg->nlisten > MAX_DAEMONS) {
-		log_err("too many --listen addresses (at most %d)", MAX_DAEMONS);
+	if (http_listen_check(cfg, why, sizeof(why)) == -1) {
+		log_err("%s", why);
 		return -1;
 	}
 	for (i = 0; i < cfg->nlisten; i++) {
@@ -318,11 +340,8 @@ http_start(const struct http_config *cfg)
 		    MHD_USE_ITC | MHD_USE_ERROR_LOG;
 		char			 host[NI_MAXHOST];
 
-		if (parse_listen(cfg->listen[i], &ss) == -1) {
-			log_err("--listen %s: not an address:port (e.g. "
-			    "127.0.0.1:8002 or [::1]:8002)", cfg->listen[i]);
-			return -1;
-		}
+		if (parse_listen(cfg->listen[i], &ss) == -1)
+			return -1;	/* checked above */
 		if (ss.ss_family == AF_INET6)
 			flags |= MHD_USE_IPv6;
 		d->mhd = MHD_start_daemon(flags, 0, NULL, NULL,

@@ -20,6 +20,9 @@ struct http_config {
 };
 
 int	 http_start(const struct http_config *);
+/* Whether every --listen is an address:port ssed could use; else why. */
+int	 http_listen_check(const struct http_config *, char *why,
+	    size_t len);
 /* Ask for an MHD_run() after this round (a connection was let go). */
 void	 http_wakeup(void);
 /* New settings in force (CORS, limits); addresses stay. */

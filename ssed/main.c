@@ -159,6 +159,9 @@ reload(char *why, size_t len)
 		    n->err[0] ? n->err : "invalid configuration");
 		goto fail;
 	}
+	/* Taken only at a restart, but a restart must work. */
+	if (http_listen_check(&n->http, why, len) == -1)
+		goto fail;
 	if (control_set_group(n->control_group) == -1) {
 		snprintf(why, len, "--control-group %s: no such group",
 		    n->control_group);

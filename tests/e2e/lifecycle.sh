@@ -91,6 +91,22 @@ out=$(timeout 10 "$SSED" --conn-memory 1K --control "$T_DIR/p.sock" 2>&1); rc=$?
 is "$rc" 1 "--conn-memory under 2K exits 1 (nothing would be answered)"
 like "$out" 'conn-memory must be at least 2048' "and says why"
 
+# A reload to a listen address ssed could not use at its next start is
+# refused, as any bad value is.
+# (Started by hand: start_ssed's --listen would override the file's.)
+printf 'auth none\nlisten 127.0.0.1:0\n' >"$T_DIR/l.conf"
+stop_ssed
+bg "$SSED" --config "$T_DIR/l.conf" --control "$SSED_SOCKET" \
+    --state-dir "$T_DIR/state" 2>"$T_DIR/l.log"
+L_PID=$BG_PID
+wait_for 10 grep -q 'control socket' "$T_DIR/l.log"
+printf 'auth none\nlisten not-an-address\n' >"$T_DIR/l.conf"
+out=$("$SSECTL" reload 2>&1); rc=$?
+is "$rc" 2 "a reload to a listen address that is none is refused"
+like "$out" 'listen not-an-address: not an address:port' "and says why"
+kill "$L_PID"
+wait_pid "$L_PID" 10
+
 # A --state-dir written with a trailing slash is made 0700 all the same.
 stop_ssed
 start_ssed --state-dir "$T_DIR/sd/state/" || exit 1
