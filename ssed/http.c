@@ -114,6 +114,9 @@ method_allowed(const char *method, const char *methods)
 	return 0;
 }
 
+/* Requests libmicrohttpd has begun to give us and not yet completed. */
+static unsigned	live_requests;
+
 static enum MHD_Result
 access_cb(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload,
@@ -125,6 +128,9 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 	char			 msg[80];
 
 	(void)cls;
+	/* The first call of a request: later ones carry its state. */
+	if (*con_cls == NULL)
+		live_requests++;
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]) && r == NULL; i++) {
 		size_t n = strlen(routes[i].path);
 
@@ -199,9 +205,17 @@ completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)cls;
 	(void)c;
 	(void)toe;
+	if (live_requests > 0)
+		live_requests--;
 	if (*con_cls != NULL)
 		http_req_done(*con_cls);
 	*con_cls = NULL;
+}
+
+unsigned
+http_requests(void)
+{
+	return live_requests;
 }
 
 static int

@@ -20,6 +20,8 @@ struct http_config {
 };
 
 int	 http_start(const struct http_config *);
+/* Requests begun and not completed: the drain waits for them too. */
+unsigned http_requests(void);
 /* Whether every --listen is an address:port ssed could use; else why. */
 int	 http_listen_check(const struct http_config *, char *why,
 	    size_t len);

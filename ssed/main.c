@@ -38,10 +38,15 @@ static int	reload(char *, size_t);
 static struct loop_timer drain_timer;
 static int64_t		 drain_deadline;
 
+/*
+ * Done when no stream is left and no request is half read or answered
+ * (a publish whose body is still coming gets its 503), or at the deadline.
+ */
 static void
 drain_check(struct loop_timer *t)
 {
-	if (sub_first() == NULL || loop_now() >= drain_deadline) {
+	if ((sub_first() == NULL && http_requests() == 0) ||
+	    loop_now() >= drain_deadline) {
 		loop_break();
 		return;
 	}

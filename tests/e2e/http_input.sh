@@ -3,7 +3,8 @@
 # path or parameter, an HTTP/1.2 stream, a replay's queued bytes, a
 # refused publish on a user: topic, a JSON object holding \u0000, a token
 # whose exp is past any clock, control characters bound for the log, the
-# order of a multi-topic stream's checks, and Vary: Origin.
+# order of a multi-topic stream's checks, Vary: Origin, and a publish
+# still arriving when the drain begins.
 . "$(dirname "$0")/lib.sh"
 MKJWT="$top_builddir/tests/tools/mkjwt"
 
@@ -85,7 +86,31 @@ wait_for 5 grep -q 'client_id=x' "$SSED_LOG"
 like "$(grep 'client_id=x' "$SSED_LOG")" 'client_id=x\\x0aforged line' \
     "a newline in a client_id is logged as \\x0a"
 unlike "$(cat "$SSED_LOG")" '^forged' "and starts no line of its own"
-stop_ssed
+
+# The drain waits for a publish whose body is still coming, even with no
+# stream open, and answers it 503 SHUTTING_DOWN.
+cat >"$T_DIR/halfpost.py" <<'PY'
+import os, signal, socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"POST /sse/notify/late HTTP/1.1\r\nHost: t\r\n"
+          b"Content-Length: 20\r\n\r\n0123456789")
+time.sleep(0.3)
+os.kill(int(sys.argv[2]), signal.SIGTERM)
+time.sleep(0.3)
+s.sendall(b"abcdefghij")
+s.settimeout(10)
+buf = b""
+while True:
+    d = s.recv(4096)
+    if not d:
+        break
+    buf += d
+sys.stdout.write(buf.decode("latin-1"))
+PY
+out=$(python3 "$T_DIR/halfpost.py" "$PORT" "$SSED_PID" | tr -d '\r')
+like "$out" '^HTTP/1.1 503' "a publish whose body ends during the drain gets 503"
+like "$out" '"code":"SHUTTING_DOWN"' "SHUTTING_DOWN"
+wait_pid "$SSED_PID" 10
 
 # A token whose exp is past any clock (2^63 - 1, 1e300) has not expired.
 printf 'correct horse battery staple\n' >"$T_DIR/secret"
