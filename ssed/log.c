@@ -74,6 +74,15 @@ json_str(const char *s)
 	return v;
 }
 
+/* A count as an integer (1, not 1.0: some decoders refuse that). */
+static json_t *
+json_num(double v)
+{
+	if (v > -9e15 && v < 9e15 && v == (double)(json_int_t)v)
+		return json_integer((json_int_t)v);
+	return json_real(v);
+}
+
 static void
 emit_json(json_t *o)
 {
@@ -102,7 +111,7 @@ log_fields(enum log_level lvl, const char *what, const struct log_field *f,
 		    "level", level_names[lvl], "msg", json_str(what));
 		for (i = 0; o != NULL && i < n; i++)
 			json_object_set_new(o, f[i].key, f[i].str != NULL ?
-			    json_str(f[i].str) : json_real(f[i].num));
+			    json_str(f[i].str) : json_num(f[i].num));
 		emit_json(o);
 		return;
 	}

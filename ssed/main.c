@@ -141,6 +141,8 @@ static void
 topic_limits(struct topic *t, void *arg)
 {
 	broker.store->set_limits(t->hist, arg);
+	/* A shorter age applies at once too, not at the next sweep. */
+	broker.store->expire(t->hist, loop_wallclock());
 }
 
 /*
