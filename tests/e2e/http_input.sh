@@ -68,6 +68,12 @@ ok $? "a stream resumed from 0-0 gets the three events"
 like "$("$SSECTL" --json list --topic rq)" '"queued_bytes":0[,}]' \
     "and holds no bytes queued once they are sent"
 
+# A body where none belongs: answered all the same, then the connection
+# is closed (libmicrohttpd does not read it), as ssed.8 says.
+hdr=$(curl -s -i -X GET --data hello "$BASE/healthz" | tr -d '\r')
+like "$hdr" '^HTTP/1.1 200' "a GET with a body is answered"
+like "$hdr" 'Connection: close' "with Connection: close"
+
 # A refused publish to a user: topic creates no topic.
 code=$(curl -s -o /dev/null -w '%{http_code}' --data-binary '[1]' \
     "$BASE/sse/notify/user:zed")
