@@ -13,6 +13,7 @@
 #include "ctl.h"
 #include "topic.h"
 
+#define CTL_MAX_BATCH	10000	/* events in one publish request */
 #define TYPE_MAX	256
 #define TTL_MAX		(10ULL * 365 * 24 * 3600)	/* 10 years */
 
@@ -121,7 +122,12 @@ op_publish(struct ctl_client *c, const msgpack_object *req, uint64_t seq)
 		event_unref(one.ev);
 		return;
 	}
-	n = evs->via.array.size;
+	/* A 16 MiB frame could hold a million: each is checked and held. */
+	if ((n = evs->via.array.size) > CTL_MAX_BATCH) {
+		ctl_reply_error(c, seq, "BAD_REQUEST", "events: at most %u "
+		    "per request", CTL_MAX_BATCH);
+		return;
+	}
 	if ((items = calloc(n ? n : 1, sizeof(*items))) == NULL) {
 		ctl_reply_error(c, seq, "INTERNAL", "out of memory");
 		return;

@@ -140,6 +140,41 @@ out=$(python3 "$T_DIR/pipe.py" "$SSED_SOCKET" history 10 topic=hbig)
 is "$out" "10 0 0" \
     "ten pipelined history requests of 8 MB each: ten replies, none cut"
 
+# batch.py SOCKET N: one publish request of N events to topic "bt";
+# prints the reply's error code, or "ok".
+cat >"$T_DIR/batch.py" <<'PY'
+import socket, struct, sys
+def s(x):
+    b = x.encode()
+    return bytes([0xa0 | len(b)]) + b
+n = int(sys.argv[2])
+ev = bytes([0x82]) + s("topic") + s("bt") + s("data") + s("x")
+m = bytes([0x84]) + s("v") + b"\x01" + s("op") + s("publish")
+m += s("seq") + b"\x07" + s("events") + b"\xdd" + struct.pack(">I", n)
+m += ev * n
+c = socket.socket(socket.AF_UNIX)
+c.connect(sys.argv[1])
+c.sendall(struct.pack(">I", len(m)) + m)
+buf = b""
+while len(buf) < 4 or len(buf) < 4 + struct.unpack(">I", buf[:4])[0]:
+    d = c.recv(1 << 20)
+    if not d:
+        break
+    buf += d
+body = buf[4:]
+if s("error") in body:
+    i = body.index(s("code")) + 5
+    print(body[i + 1:i + 1 + (body[i] & 0x1f)].decode())
+else:
+    print("ok")
+PY
+is "$(python3 "$T_DIR/batch.py" "$SSED_SOCKET" 10000)" "ok" \
+    "a batch of 10,000 events is published"
+is "$(python3 "$T_DIR/batch.py" "$SSED_SOCKET" 10001)" "BAD_REQUEST" \
+    "a batch of 10,001 is refused whole"
+is "$("$SSECTL" --json topics | grep -o '"name":"bt"[^}]*"published":[0-9]*' | sed 's/.*://')" \
+    10000 "and none of it published"
+
 # The daemon survived all of it.
 out=$("$SSECTL" --json stats); rc=$?
 is "$rc" "0" "ssectl stats still works"
