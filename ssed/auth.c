@@ -144,18 +144,29 @@ mkdir_p(const char *dir)
 	return mkdir(path, 0700) == -1 && errno != EEXIST ? -1 : 0;
 }
 
-/* First start without a key: make a random HS256 secret, mode 0600. */
+/*
+ * First start without a key: make a random HS256 secret, mode 0600.  It
+ * is written beside and linked into place whole, so that a crash never
+ * leaves a jwt.secret that is empty; one left so by an older ssed could
+ * sign nothing (an empty secret is refused) and is made anew.
+ */
 static int
 load_or_make_secret(const char *dir)
 {
 	unsigned char	 rnd[32];
-	char		 hex[65], path[4096];
+	char		 hex[65], path[4096], tmp[4200];
+	struct stat	 st;
 	size_t		 i;
 	int		 fd;
 
 	snprintf(path, sizeof(path), "%s/jwt.secret", dir);
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
 	if ((A.secret_path = strdup(path)) == NULL)
 		return -1;
+	if (stat(path, &st) == 0 && st.st_size == 0 && S_ISREG(st.st_mode)) {
+		log_warn("%s is empty: making a new secret", path);
+		unlink(path);
+	}
 	if (access(path, F_OK) == 0)
 		return read_file(path, &A.key, &A.keylen);
 	if (mkdir_p(dir) == -1) {
@@ -169,18 +180,30 @@ load_or_make_secret(const char *dir)
 	}
 	for (i = 0; i < sizeof(rnd); i++)
 		snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-	    0600)) == -1) {
-		log_err("cannot create %s: %s", path, strerror(errno));
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) == -1 || fchmod(fd, 0600) == -1) {
+		log_err("cannot create %s: %s", tmp, strerror(errno));
+		if (fd != -1)
+			close(fd);
 		return -1;
 	}
-	if (write(fd, hex, 64) != 64 || write(fd, "\n", 1) != 1) {
-		log_err("cannot write %s: %s", path, strerror(errno));
+	if (write(fd, hex, 64) != 64 || write(fd, "\n", 1) != 1 ||
+	    fsync(fd) == -1) {
+		log_err("cannot write %s: %s", tmp, strerror(errno));
 		close(fd);
+		unlink(tmp);
 		return -1;
 	}
 	close(fd);
-	log_info("generated a new HS256 secret in %s", path);
+	/* link(), not rename(): a secret another ssed made meanwhile stays. */
+	if (link(tmp, path) == 0)
+		log_info("generated a new HS256 secret in %s", path);
+	else if (errno != EEXIST) {
+		log_err("cannot create %s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	unlink(tmp);
 	return read_file(path, &A.key, &A.keylen);
 }
 

@@ -64,4 +64,15 @@ start_ssed || exit 1
 unlike=$(grep -c 'generated a new' "$SSED_LOG")
 is "$unlike" 0 "a second start reuses the secret"
 is "$(code "$("$MKJWT" HS256 "$T_DIR/state/jwt.secret" "$claims")")" 200 "and old tokens stay valid"
+stop_ssed
+# An empty jwt.secret (a crash while an older ssed wrote it) signed
+# nothing: a new secret is made instead of refusing every start.
+: >"$T_DIR/state/jwt.secret"
+start_ssed || exit 1
+like "$(cat "$SSED_LOG")" 'jwt.secret is empty: making a new secret' "an empty secret file is made anew"
+is "$(wc -c <"$T_DIR/state/jwt.secret" | tr -d ' ')" 65 "64 hex digits and a newline"
+is "$(stat -c %a "$T_DIR/state/jwt.secret")" 600 "mode 0600"
+is "$(code "$("$MKJWT" HS256 "$T_DIR/state/jwt.secret" "$claims")")" 200 "tokens signed with it are accepted"
+test ! -e "$T_DIR/state/jwt.secret.new"
+ok $? "no temporary file is left"
 done_testing
