@@ -72,7 +72,9 @@ bearer(struct MHD_Connection *c)
 		h += 7;
 		while (*h == ' ')
 			h++;
-		return h;
+		/* "Bearer " and nothing: no token there, try ?token=. */
+		if (*h != '\0')
+			return h;
 	}
 	q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");
 	return q;

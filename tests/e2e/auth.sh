@@ -55,6 +55,17 @@ EOF2
 # A good token, from the header and from ?token=.
 is "$(status "$U" "$GOOD")" 200 "a valid token streams (Authorization: Bearer)"
 is "$(curl -s -m 1 -o /dev/null -w '%{http_code}' "$U?token=$GOOD")" 200 "a valid token streams (?token=)"
+# An empty "Authorization: Bearer " holds no token: ?token= counts.
+cat >"$T_DIR/emptybearer.py" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(("GET /sse/updates/builds?token=%s HTTP/1.1\r\nHost: t\r\n"
+           "Authorization: Bearer \r\n\r\n" % sys.argv[2]).encode())
+s.settimeout(5)
+sys.stdout.write(s.recv(4096).decode("latin-1").split("\r\n")[0])
+PY
+is "$(python3 "$T_DIR/emptybearer.py" "$PORT" "$GOOD")" "HTTP/1.1 200 OK" \
+    "an empty Bearer header and a good ?token= stream"
 is "$(status "$BASE/sse/updates/deploys" "$GOOD")" 403 "a topic outside the token's patterns: 403"
 like "$(cat "$T_DIR/body")" '"code":"FORBIDDEN"' "403 has a JSON error"
 is "$(status "$BASE/sse/updates/user:alice" "$GOOD")" 200 "a user may always read user:<sub>"
