@@ -96,6 +96,9 @@ sub_timers_start(void)
 		comment_ping = frame_new(ping, sizeof(ping) - 1);
 	heartbeat_timer.cb = heartbeat;
 	stall_timer.cb = stall_check;
+	/* A --write-timeout set by a reload applies to streams stalled now. */
+	if (sub_stalled_first() != NULL)
+		sub_stall_watch();
 	/*
 	 * A reload that keeps the period keeps the beat: reloads every few
 	 * seconds must not put heartbeats off for good.

@@ -125,6 +125,20 @@ like "$("$SSECTL" --json topics)" '"name":"ttl"[^}]*"retained":0[,}]' \
     "events older than a lowered --history-ttl are gone at the reload"
 stop_ssed
 
+# A --write-timeout set by a reload cuts a reader that had stalled before.
+printf 'auth none\nwrite-timeout 0\nqueue-bytes 64M\n' >"$T_DIR/wt.conf"
+start_ssed --config "$T_DIR/wt.conf" || exit 1
+bg python3 "$top_srcdir/tests/tools/stalled.py" "$PORT" /sse/updates/wt 30 >/dev/null
+wait_for 5 streams_are 1 --topic wt
+payload=$(head -c 8192 /dev/zero | tr '\0' x)
+seq 1 1000 | sed "s/\$/ $payload/" | "$SSECTL" notify --lines wt >/dev/null
+wait_for 10 sh -c "\"$SSECTL\" --json list --topic wt | grep -qv '\"stalled_ms\":0[,}]'"
+printf 'auth none\nwrite-timeout 2\nqueue-bytes 64M\n' >"$T_DIR/wt.conf"
+"$SSECTL" reload >/dev/null
+wait_for 15 grep -q 'reason=write-timeout' "$SSED_LOG"
+ok $? "a reader stalled before a reload set --write-timeout is cut by it"
+stop_ssed
+
 # Reloads more often than the heartbeat do not put it off.
 printf 'auth none\nheartbeat 2\n' >"$T_DIR/hb.conf"
 start_ssed --config "$T_DIR/hb.conf" || exit 1
