@@ -157,6 +157,8 @@ int		 sse_parser_set_last_id(struct sse_parser *p, const char *id);
 #define SSE_CTL_PROTO_VERSION	1
 #define SSE_CTL_HDRLEN		4
 #define SSE_CTL_MAX_FRAME	(64u * 1024 * 1024)
+/* The largest request ssed takes (ssed-control(7)); replies go to the above. */
+#define SSE_CTL_MAX_REQUEST	(16u * 1024 * 1024)
 
 enum sse_ctl_op {
 	SSE_CTL_NONE = 0,

@@ -30,7 +30,7 @@
  * 64 KiB for the rest of the request.  More would get FRAME_TOO_LARGE and
  * a closed connection instead of a message saying what is wrong.
  */
-#define NOTIFY_MAX_DATA		(16 * 1024 * 1024 - 64 * 1024)
+#define NOTIFY_MAX_DATA		(SSE_CTL_MAX_REQUEST - 64 * 1024)
 
 enum {
 	OPT_USER = 0x200,

@@ -83,11 +83,10 @@ broker_topic(const char *name, size_t len, int *err)
 	struct topic *t;
 
 	*err = 0;
-	if ((t = topic_find(name, len)) != NULL)
-		return t;
-	if (!may_create(name, len))
-		*err = SSE_ENOENT;
-	else if ((t = topic_get(name, len)) == NULL)
+	if (!may_create(name, len)) {
+		if ((t = topic_find(name, len)) == NULL)
+			*err = SSE_ENOENT;
+	} else if ((t = topic_get(name, len)) == NULL)
 		*err = SSE_ENOMEM;
 	return t;
 }

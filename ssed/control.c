@@ -28,7 +28,7 @@
 #include "subscriber.h"
 #include "topic.h"
 
-#define CTL_MAX_FRAME	(16u * 1024 * 1024)
+#define CTL_MAX_FRAME	SSE_CTL_MAX_REQUEST
 /*
  * Past CTL_OUT_PAUSE unsent bytes a client's next request waits until the
  * output drains, so requests alone never queue more than that and one

@@ -14,6 +14,7 @@
 #include "topic.h"
 
 #define CTL_MAX_BATCH	10000	/* events in one publish request */
+#define TAIL_MAX_TOPICS	1000	/* topics of one tail, each compared */
 #define TYPE_MAX	256
 #define TTL_MAX		(10ULL * 365 * 24 * 3600)	/* 10 years */
 
@@ -318,6 +319,12 @@ op_tail(struct ctl_client *c, const msgpack_object *req, uint64_t seq)
 	}
 	if ((err = sse_ctl_get_array(req, "topics", &ts)) == SSE_ETYPE) {
 		ctl_field_error(c, seq, "topics", err);
+		return;
+	}
+	/* Each event is compared with every name, and names with each other. */
+	if (err == 0 && ts->via.array.size > TAIL_MAX_TOPICS) {
+		ctl_reply_error(c, seq, "BAD_REQUEST", "topics: at most %d",
+		    TAIL_MAX_TOPICS);
 		return;
 	}
 	if ((t = calloc(1, sizeof(*t))) == NULL)

@@ -19,10 +19,18 @@
 static const struct http_config	*rcfg;
 static unsigned long long	 status_counts[600];
 
+static int			 cors_star;	/* "*" is among the origins */
+
 void
 http_reply_config(const struct http_config *cfg)
 {
+	size_t i;
+
 	rcfg = cfg;
+	cors_star = 0;
+	for (i = 0; i < cfg->ncors; i++)
+		if (strcmp(cfg->cors[i], "*") == 0)
+			cors_star = 1;
 }
 
 unsigned long long
@@ -40,28 +48,14 @@ cors_origin(struct MHD_Connection *c)
 
 	if (rcfg == NULL || rcfg->ncors == 0)
 		return NULL;
+	/* With "*" anywhere in the list every origin gets "*" alike. */
+	if (cors_star)
+		return "*";
 	origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
-	for (i = 0; i < rcfg->ncors; i++) {
-		if (strcmp(rcfg->cors[i], "*") == 0)
-			return "*";
-		if (origin != NULL && strcmp(rcfg->cors[i], origin) == 0)
+	for (i = 0; origin != NULL && i < rcfg->ncors; i++)
+		if (strcmp(rcfg->cors[i], origin) == 0)
 			return origin;
-	}
 	return NULL;
-}
-
-/* Whether the CORS headers depend on the request's Origin (no "*"). */
-static int
-cors_by_origin(void)
-{
-	size_t i;
-
-	if (rcfg == NULL || rcfg->ncors == 0)
-		return 0;
-	for (i = 0; i < rcfg->ncors; i++)
-		if (strcmp(rcfg->cors[i], "*") == 0)
-			return 0;
-	return 1;
 }
 
 /* Queue r with the CORS headers for allow (cors_origin()'s answer). */
@@ -74,7 +68,7 @@ queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *r,
 	if (allow != NULL)
 		MHD_add_response_header(r, "Access-Control-Allow-Origin", allow);
 	/* Refused origins too: a cache must not mix up two origins. */
-	if (cors_by_origin())
+	if (rcfg != NULL && rcfg->ncors > 0 && !cors_star)
 		MHD_add_response_header(r, "Vary", "Origin");
 	/* Draining: no request more on this connection. */
 	if (http_draining)

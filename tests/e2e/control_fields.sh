@@ -163,6 +163,11 @@ like "$out" '"result"=>\{"tailing"=>2\}' "tail: duplicate topics count once"
 is "$(printf '%s\n' "$out" | grep -c '"data"=>"once"')" "1" \
     "and their events come once"
 
+# tail: at most 1000 topics, each compared with every event.
+out=$(poke "{'op': 'tail', 'topics': ['t%d' % i for i in range(1001)]}")
+like "$out" '"code"=>"BAD_REQUEST", "message"=>"topics: at most 1000' \
+    "tail: 1001 topics are refused"
+
 # On /api/v1/client/events the KICKED event repeats the last event id.
 TOK=$("$SSECTL" token --sub bob)
 stream bob /api/v1/client/events

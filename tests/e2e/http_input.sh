@@ -151,4 +151,14 @@ is "$code" 401 "a token with exp -1e300 has expired"
 like "$(cat "$T_DIR/out")" 'TOKEN_EXPIRED' "TOKEN_EXPIRED"
 stop_ssed
 is "$WAIT_RC" 0 "ssed exits 0"
+
+# "*" among the origins: every origin gets "*", the one listed too, so
+# the answer does not vary by Origin.
+start_ssed --auth=none --cors-origin https://app.example --cors-origin '*' ||
+    exit 1
+hdr=$(curl -s -D - -o /dev/null -H 'Origin: https://app.example' \
+    "$BASE/healthz" | tr -d '\r')
+like "$hdr" 'Access-Control-Allow-Origin: \*' "a listed origin gets * when * is listed too"
+unlike "$hdr" 'Vary: Origin' "and no Vary: Origin"
+stop_ssed
 done_testing
