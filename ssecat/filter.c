@@ -91,9 +91,14 @@ filter_is_last(const struct opts *o, const struct sse_event *ev)
 	 * Data may hold a NUL: search it all, not up to the first one.
 	 * REG_STARTEND is not POSIX, but glibc and the BSDs have it.
 	 */
+#ifdef REG_STARTEND
 	m.rm_so = 0;
 	m.rm_eo = (regoff_t)ev->datalen;
 	return regexec(&o->until_re, ev->data, 1, &m, REG_STARTEND) == 0;
+#else
+	(void)m;	/* musl: up to the first NUL only */
+	return regexec(&o->until_re, ev->data, 0, NULL, 0) == 0;
+#endif
 }
 
 void

@@ -45,6 +45,9 @@ sink_signalled(struct sink *k)
 
 	if (read(k->sigfd, &sig, 1) != 1)
 		return 0;
+	/* The first signal decides; SIGALRM repeats after SIGINT/SIGTERM. */
+	if (k->exit != -1)
+		return 1;
 	/* ssecat.c's timer for --timeout, which may cut a blocked write. */
 	if (sig == SIGALRM) {
 		msg_note("--timeout of %.1f s reached",
