@@ -160,15 +160,16 @@ load_or_make_secret(const char *dir)
 	int		 fd;
 
 	snprintf(path, sizeof(path), "%s/jwt.secret", dir);
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	/* Its own name: two sseds starting at once must not share it. */
+	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
 	if ((A.secret_path = strdup(path)) == NULL)
 		return -1;
-	if (stat(path, &st) == 0 && st.st_size == 0 && S_ISREG(st.st_mode)) {
+	if (stat(path, &st) == 0) {
+		if (!S_ISREG(st.st_mode) || st.st_size > 0)
+			return read_file(path, &A.key, &A.keylen);
 		log_warn("%s is empty: making a new secret", path);
 		unlink(path);
 	}
-	if (access(path, F_OK) == 0)
-		return read_file(path, &A.key, &A.keylen);
 	if (mkdir_p(dir) == -1) {
 		log_err("cannot create the state directory %s: %s (use "
 		    "--state-dir)", dir, strerror(errno));
@@ -180,11 +181,8 @@ load_or_make_secret(const char *dir)
 	}
 	for (i = 0; i < sizeof(rnd); i++)
 		snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0600)) == -1 || fchmod(fd, 0600) == -1) {
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {	/* mode 0600 */
 		log_err("cannot create %s: %s", tmp, strerror(errno));
-		if (fd != -1)
-			close(fd);
 		return -1;
 	}
 	if (write(fd, hex, 64) != 64 || write(fd, "\n", 1) != 1 ||

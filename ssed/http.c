@@ -128,7 +128,10 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 	char			 msg[80];
 
 	(void)cls;
-	/* The first call of a request: later ones carry its state. */
+	/*
+	 * The first call of a request: every request but a publish is
+	 * answered on it, and a publish keeps its state in *con_cls.
+	 */
 	if (*con_cls == NULL)
 		live_requests++;
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]) && r == NULL; i++) {
@@ -153,11 +156,6 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 			return http_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
 			    "SHUTTING_DOWN", "ssed is shutting down");
 		return http_publish(c, arg, upload, upload_size, con_cls);
-	}
-	if (*upload_size > 0 && r->kind != R_NOTIFY) {
-		/* A body where none belongs: drop it, answer at the end. */
-		*upload_size = 0;
-		return MHD_YES;
 	}
 	if (strcmp(method, MHD_HTTP_METHOD_OPTIONS) == 0)
 		return http_preflight(c, r->methods);
